@@ -1,0 +1,37 @@
+package io.weaseldb.http;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * One request/response on a connection, as a handler sees it. Implemented by the network layer; every
+ * call blocks the calling virtual thread (never a platform thread) until done.
+ */
+public interface Exchange {
+    /** The parsed head; valid until the handler returns. */
+    RequestHead request();
+
+    /**
+     * Streams the whole request body into {@code sink} as it arrives (sending {@code 100 Continue} first when
+     * the client expects it). Body limit violations throw 413; framing errors 400. A handler that never calls
+     * this gets the body discarded after it answers.
+     */
+    void readBody(BodySink sink) throws IOException, HttpException;
+
+    /** Sends a complete response with Content-Length. {@code headers} are name/value pairs. */
+    void respond(int status, String contentType, byte[] body, int off, int len, String... headers) throws IOException;
+
+    default void respond(int status, String contentType, byte[] body) throws IOException {
+        respond(status, contentType, body, 0, body.length);
+    }
+
+    /**
+     * Starts a response whose body is written as it is produced, without Content-Length (an event stream);
+     * the connection closes when the stream is closed. Writes block (the thread parks) while the socket is full
+     * and fail with an IOException once the client is gone or the server is stopping.
+     */
+    OutputStream openStream(int status, String contentType, String... headers) throws IOException;
+
+    /** True once the server is draining: long-lived handlers (event streams) should finish. */
+    boolean draining();
+}

@@ -1,0 +1,30 @@
+package io.weaseldb.http;
+
+/**
+ * A request the server must refuse with a given status; after it the connection is closed
+ * (the parser never continues past an error, so nothing can be smuggled behind it).
+ * Thrown often by hostile clients, so it carries no stack trace.
+ */
+public final class HttpException extends Exception {
+    private final int status;
+    private final String code;
+
+    public HttpException(int status, String code, String message) {
+        super(message, null, false, false);
+        this.status = status;
+        this.code = code;
+    }
+
+    /** HTTP status to answer with (400, 408, 413, 414, 431, 501, 505, ...). */
+    public int status() { return status; }
+
+    /** Short machine-readable code for the error body and the parse-error metric, e.g. {@code bad_request}. */
+    public String code() { return code; }
+
+    public static HttpException badRequest(String message) { return new HttpException(400, "bad_request", message); }
+    public static HttpException uriTooLong(String message) { return new HttpException(414, "uri_too_long", message); }
+    public static HttpException headersTooLarge(String message) { return new HttpException(431, "header_too_large", message); }
+    public static HttpException payloadTooLarge(String message) { return new HttpException(413, "payload_too_large", message); }
+    public static HttpException notImplemented(String message) { return new HttpException(501, "not_implemented", message); }
+    public static HttpException versionNotSupported(String message) { return new HttpException(505, "version_not_supported", message); }
+}

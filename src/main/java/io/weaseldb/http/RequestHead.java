@@ -1,0 +1,135 @@
+package io.weaseldb.http;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The parsed request line and header fields of one request, as offsets into the connection's read
+ * buffer (no copies). Reused for every request on a connection: {@link RequestParser#reset()} clears it.
+ * Strings are made only when a handler asks ({@link #path()}, {@link #header(String)}).
+ *
+ * <p>Offsets are absolute indexes into {@link #buffer()}; ends are exclusive. Valid until the parser is reset.
+ */
+public final class RequestHead {
+    byte[] buf;
+    Method method = Method.OTHER;
+    int methodStart, methodEnd;
+    int targetStart, targetEnd;
+    /** Path part of the target: origin-form path, or the path of an absolute-form target ("/" when empty). */
+    int pathStart, pathEnd;
+    /** Query after '?', without the '?'; queryStart == -1 when there is none. */
+    int queryStart = -1, queryEnd = -1;
+    int versionMinor; // 0 or 1 (HTTP/1.x only; others are refused with 505)
+    int headerCount;
+    int[] nameStart, nameEnd, valueStart, valueEnd; // value trimmed of leading/trailing OWS
+    long contentLength = -1; // -1 when absent
+    boolean chunked;
+    boolean keepAlive;
+    boolean expectContinue;
+    /** Byte length of the head (request line + fields + final CRLF), set when complete. */
+    int headLength;
+
+    public RequestHead(int maxHeaderCount) {
+        nameStart = new int[maxHeaderCount];
+        nameEnd = new int[maxHeaderCount];
+        valueStart = new int[maxHeaderCount];
+        valueEnd = new int[maxHeaderCount];
+    }
+
+    void clear() {
+        buf = null;
+        method = Method.OTHER;
+        methodStart = methodEnd = targetStart = targetEnd = pathStart = pathEnd = 0;
+        queryStart = queryEnd = -1;
+        versionMinor = 1;
+        headerCount = 0;
+        contentLength = -1;
+        chunked = keepAlive = expectContinue = false;
+        headLength = 0;
+    }
+
+    public byte[] buffer() { return buf; }
+    public Method method() { return method; }
+    public String methodName() { return ascii(methodStart, methodEnd); }
+    public int versionMinor() { return versionMinor; }
+    /** True when the client may send another request after this one (HTTP/1.1 unless "close"; 1.0 only with "keep-alive"). */
+    public boolean keepAlive() { return keepAlive; }
+    public boolean expectContinue() { return expectContinue; }
+    public boolean chunked() { return chunked; }
+    /** Declared Content-Length, or -1 when absent. */
+    public long contentLength() { return contentLength; }
+    /** True when a body follows the head (chunked, or Content-Length greater than 0). */
+    public boolean hasBody() { return chunked || contentLength > 0; }
+    public int headLength() { return headLength; }
+
+    public int pathStart() { return pathStart; }
+    public int pathEnd() { return pathEnd; }
+    public String path() { return ascii(pathStart, pathEnd); }
+    public String target() { return ascii(targetStart, targetEnd); }
+    /** Raw query string (without '?'), or null. */
+    public String query() { return queryStart < 0 ? null : ascii(queryStart, queryEnd); }
+
+    /** True when the path equals {@code p} byte for byte, without allocating. */
+    public boolean pathEquals(byte[] p) {
+        return regionEquals(pathStart, pathEnd, p);
+    }
+
+    /** True when the path starts with {@code p}, without allocating. */
+    public boolean pathStartsWith(byte[] p) {
+        int len = p.length;
+        if (pathEnd - pathStart < len) return false;
+        for (int i = 0; i < len; i++) if (buf[pathStart + i] != p[i]) return false;
+        return true;
+    }
+
+    public int headerCount() { return headerCount; }
+    public String headerName(int i) { return ascii(nameStart[i], nameEnd[i]); }
+    public String headerValue(int i) { return latin1(valueStart[i], valueEnd[i]); }
+
+    /** Index of the first field named {@code name} (ASCII case-insensitive), or -1. */
+    public int indexOf(String name) {
+        outer:
+        for (int i = 0; i < headerCount; i++) {
+            int s = nameStart[i];
+            if (nameEnd[i] - s != name.length()) continue;
+            for (int j = 0; j < name.length(); j++) {
+                if (lower(buf[s + j]) != lower((byte) name.charAt(j))) continue outer;
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** Value of the first field named {@code name}, or null. */
+    public String header(String name) {
+        int i = indexOf(name);
+        return i < 0 ? null : headerValue(i);
+    }
+
+    /** Value of query parameter {@code name} (percent-decoded, '+' as space), or null when absent. */
+    public String queryParam(String name) {
+        if (queryStart < 0) return null;
+        int i = queryStart;
+        while (i < queryEnd) {
+            int amp = i;
+            while (amp < queryEnd && buf[amp] != '&') amp++;
+            int eq = i;
+            while (eq < amp && buf[eq] != '=') eq++;
+            if (Percent.decode(buf, i, eq).equals(name)) {
+                return eq < amp ? Percent.decode(buf, eq + 1, amp) : "";
+            }
+            i = amp + 1;
+        }
+        return null;
+    }
+
+    private boolean regionEquals(int s, int e, byte[] p) {
+        if (e - s != p.length) return false;
+        for (int i = 0; i < p.length; i++) if (buf[s + i] != p[i]) return false;
+        return true;
+    }
+
+    static byte lower(byte b) { return (b >= 'A' && b <= 'Z') ? (byte) (b + 32) : b; }
+
+    private String ascii(int s, int e) { return new String(buf, s, e - s, StandardCharsets.US_ASCII); }
+    private String latin1(int s, int e) { return new String(buf, s, e - s, StandardCharsets.ISO_8859_1); }
+}

@@ -1,0 +1,85 @@
+package io.weaseldb.http;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * Path router: exact paths first, then the longest registered prefix. Matching compares bytes in the
+ * read buffer, so routing a request allocates nothing. Built at startup, read-only afterwards.
+ */
+public final class Router {
+    /** Result of matching a path for which some route exists but not for this method. */
+    public record MethodNotAllowed(String allow) { }
+
+    private static final class Entry {
+        final byte[] path;
+        final boolean prefix;
+        final Map<Method, Route> byMethod = new EnumMap<>(Method.class);
+        MethodNotAllowed notAllowed;
+
+        Entry(byte[] path, boolean prefix) {
+            this.path = path;
+            this.prefix = prefix;
+        }
+    }
+
+    private final List<Entry> exact = new ArrayList<>();
+    private final List<Entry> prefixes = new ArrayList<>(); // longest first
+
+    /** Registers {@code route} for exactly {@code path}. */
+    public Router exact(String path, Route route) {
+        add(exact, path, false, route);
+        return this;
+    }
+
+    /** Registers {@code route} for every path starting with {@code prefix} (e.g. {@code /v1/retention/}). */
+    public Router prefix(String prefix, Route route) {
+        add(prefixes, prefix, true, route);
+        prefixes.sort((a, b) -> b.path.length - a.path.length);
+        return this;
+    }
+
+    private static void add(List<Entry> list, String path, boolean prefix, Route route) {
+        byte[] p = path.getBytes(StandardCharsets.US_ASCII);
+        Entry e = null;
+        for (Entry x : list) if (java.util.Arrays.equals(x.path, p)) e = x;
+        if (e == null) list.add(e = new Entry(p, prefix));
+        if (e.byMethod.put(route.method(), route) != null) {
+            throw new IllegalStateException("duplicate route " + route.method() + " " + path);
+        }
+        if (route.method() == Method.GET && !e.byMethod.containsKey(Method.HEAD)) {
+            // HEAD is answered by the GET handler; the writer drops the body.
+            e.byMethod.put(Method.HEAD, route);
+        }
+        StringJoiner allow = new StringJoiner(", ");
+        for (Method m : e.byMethod.keySet()) allow.add(m.name());
+        e.notAllowed = new MethodNotAllowed(allow.toString());
+    }
+
+    /**
+     * Finds the route for the request: a {@link Route}, a {@link MethodNotAllowed} when the path exists but not
+     * for this method, or null when nothing matches (404).
+     */
+    public Object match(RequestHead head) {
+        for (Entry e : exact) if (head.pathEquals(e.path)) return pick(e, head.method());
+        for (Entry e : prefixes) if (head.pathStartsWith(e.path)) return pick(e, head.method());
+        return null;
+    }
+
+    private static Object pick(Entry e, Method m) {
+        Route r = e.byMethod.get(m);
+        return r != null ? r : e.notAllowed;
+    }
+
+    /** Every registered route, for metrics pre-registration and docs. */
+    public List<Route> routes() {
+        List<Route> all = new ArrayList<>();
+        for (Entry e : exact) all.addAll(e.byMethod.values());
+        for (Entry e : prefixes) all.addAll(e.byMethod.values());
+        return all;
+    }
+}

@@ -1,0 +1,36 @@
+package io.weaseldb.storage;
+
+import java.io.IOException;
+import java.util.function.Predicate;
+
+/**
+ * The durable, ordered log of committed transactions. The local-disk implementation is
+ * {@code SegmentedFileLog}; an object-store log can implement the same interface without the
+ * pipeline noticing.
+ *
+ * <p>Threading: {@link #append} and {@link #sync} are called by one thread (the persist stage);
+ * {@link #read} may run concurrently from other threads (subscribers replaying history);
+ * {@link #truncateBefore} from a background thread.
+ */
+public interface CommitLog extends AutoCloseable {
+    /** Version of the newest record, or 0 when the log has never held one. */
+    long lastVersion();
+
+    /** Version of the oldest retained record; {@code lastVersion() + 1} when none is retained. */
+    long oldestVersion();
+
+    /** Buffers a record; {@code record.version()} must be {@code lastVersion() + 1}. Not durable until {@link #sync()}. */
+    void append(LogRecord record) throws IOException;
+
+    /** Makes every appended record durable (one fsync for the whole group when fsync is enabled). */
+    void sync() throws IOException;
+
+    /** Visits retained records with version ≥ {@code fromVersion} in order while {@code visitor} returns true. Only durable records are visited. */
+    void read(long fromVersion, Predicate<LogRecord> visitor) throws IOException;
+
+    /** Deletes whole segments all of whose records are older than {@code version}; never the active segment. */
+    void truncateBefore(long version) throws IOException;
+
+    @Override
+    void close() throws IOException;
+}
