@@ -1,0 +1,43 @@
+package io.weaseldb.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The whole validated configuration; immutable. Defaults and docs live in {@link Schema}. */
+public record ServerConfig(Http http, Storage storage, Commit commit, Subscription subscription, Metrics metrics) {
+
+    /** {@code [http]}. Timeouts in seconds; sizes in bytes. */
+    public record Http(String bindAddress, int port, int acceptThreads, int networkThreads,
+                       int keepaliveTimeoutSec, int requestTimeoutSec, int writeTimeoutSec, int drainTimeoutSec,
+                       int maxConnections, long maxRequestSizeBytes, int maxHeaderBytes, int maxRequestLineBytes,
+                       Map<String, Pipeline> pipelines) {
+        public Pipeline pipeline(String name) {
+            return pipelines.get(name);
+        }
+    }
+
+    /** {@code [http.pipelines.<name>]}. */
+    public record Pipeline(int ringBufferSize, int threads) { }
+
+    /** {@code [storage]}. */
+    public record Storage(Path dataDir, boolean fsync, long retainVersions, long segmentBytes) { }
+
+    /** {@code [commit]}. */
+    public record Commit(int maxKeyBytes, int maxValueBytes, int minRequestIdLength,
+                         long requestIdRetentionHours, long requestIdRetentionVersions, long conflictWindowVersions) { }
+
+    /** {@code [subscription]}. */
+    public record Subscription(int keepaliveIntervalSeconds, long maxBufferSizeBytes) { }
+
+    /** {@code [metrics]}. */
+    public record Metrics(boolean enabled) { }
+
+    /** The embedded defaults (what an empty file gives). */
+    public static ServerConfig defaults() {
+        try {
+            return ConfigLoader.parse("<defaults>", "");
+        } catch (ConfigException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
