@@ -1,9 +1,73 @@
 package io.weaseldb.server;
 
+import io.weaseldb.config.ConfigException;
+import io.weaseldb.config.ConfigLoader;
+import io.weaseldb.config.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
+
+/** {@code java -jar weaseldb.jar [--config FILE]}. */
 public final class Main {
+    static final Path DEFAULT_CONFIG = Path.of("config/weaseldb.toml");
+
+    private static final String USAGE = """
+        usage: java -jar weaseldb.jar [--config FILE] [--help]
+
+          --config FILE  TOML configuration (default: config/weaseldb.toml if it exists,
+                         else the embedded defaults; see README "Configuration")
+          --help         print this and exit
+
+        Prints "listening on HOST:PORT" when ready. SIGTERM/SIGINT drain and exit 0.
+        """;
+
     private Main() { }
 
     public static void main(String[] args) throws Exception {
-        System.out.println("weaseldb: not yet");
+        Path configFile = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--help", "-h" -> {
+                    System.out.print(USAGE);
+                    return;
+                }
+                case "--config" -> {
+                    if (i + 1 >= args.length) fail("--config needs a file");
+                    configFile = Path.of(args[++i]);
+                }
+                default -> fail("unknown argument: " + args[i]);
+            }
+        }
+        ServerConfig cfg;
+        try {
+            if (configFile != null) cfg = ConfigLoader.load(configFile);
+            else if (Files.exists(DEFAULT_CONFIG)) cfg = ConfigLoader.load(DEFAULT_CONFIG);
+            else cfg = ServerConfig.defaults();
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+
+        WeaselServer server = WeaselServer.start(cfg);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable stop = () -> Thread.ofPlatform().name("weaseldb-shutdown").start(() -> {
+            server.shutdown();
+            stopped.countDown();
+        });
+        // Handled here (not by a shutdown hook) so that a drained stop exits 0 rather than 128+signal.
+        Signal.handle(new Signal("TERM"), s -> stop.run());
+        Signal.handle(new Signal("INT"), s -> stop.run());
+        System.out.println("listening on " + cfg.http().bindAddress() + ":" + server.address().getPort());
+        System.out.flush();
+        stopped.await();
+        System.exit(0);
+    }
+
+    private static void fail(String message) {
+        System.err.println(message);
+        System.err.print(USAGE);
+        System.exit(2);
     }
 }

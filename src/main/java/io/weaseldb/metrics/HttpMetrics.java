@@ -1,0 +1,95 @@
+package io.weaseldb.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Network and HTTP meters. Label values come from fixed sets (route templates, status codes, error codes),
+ * and the meters for a route are resolved once, so recording a request is array lookups plus adds.
+ */
+public final class HttpMetrics {
+    private final MeterRegistry registry;
+    private final Counter accepted;
+    private final Counter readBytes;
+    private final Counter writtenBytes;
+    private final ConcurrentHashMap<String, Counter> byKind = new ConcurrentHashMap<>();
+
+    HttpMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.accepted = Counter.builder("weaseldb.connections.accepted").description("TCP connections accepted").register(registry);
+        this.readBytes = Counter.builder("weaseldb.http.read").baseUnit("bytes").description("bytes read from clients").register(registry);
+        this.writtenBytes = Counter.builder("weaseldb.http.written").baseUnit("bytes").description("bytes written to clients").register(registry);
+    }
+
+    /** Registers the open-connections and live-connection-threads gauges. */
+    public void bindConnectionGauges(Supplier<Number> open, Supplier<Number> threads) {
+        Gauge.builder("weaseldb.connections.open", open).description("connections currently open").register(registry);
+        Gauge.builder("weaseldb.connection.threads", threads).description("live per-connection virtual threads").register(registry);
+    }
+
+    public void accepted() { accepted.increment(); }
+
+    public void rejected(String reason) {
+        kind("weaseldb.connections.rejected", "reason", reason, "connections refused").increment();
+    }
+
+    public void parseError(String kind) {
+        kind("weaseldb.http.parse.errors", "kind", kind, "requests refused by the parser, by error code").increment();
+    }
+
+    public void timeout(String kind) {
+        kind("weaseldb.http.timeouts", "kind", kind, "connections timed out (request, keepalive, write)").increment();
+    }
+
+    public void bytes(long read, long written) {
+        if (read > 0) readBytes.increment(read);
+        if (written > 0) writtenBytes.increment(written);
+    }
+
+    private Counter kind(String name, String tag, String value, String description) {
+        return byKind.computeIfAbsent(name + '\0' + value,
+            k -> Counter.builder(name).tag(tag, value).description(description).register(registry));
+    }
+
+    /** Meters of one route (label = route template). */
+    public RouteMetrics route(String route) {
+        return new RouteMetrics(registry, route);
+    }
+
+    public static final class RouteMetrics {
+        private final MeterRegistry registry;
+        private final String route;
+        private final Timer latency;
+        private final Counter[] byMethodStatus = new Counter[16 * 600];
+
+        RouteMetrics(MeterRegistry registry, String route) {
+            this.registry = registry;
+            this.route = route;
+            this.latency = Timer.builder("weaseldb.http.request.duration")
+                .description("time from a request's first byte to its response written")
+                .tag("route", route)
+                .serviceLevelObjectives(Metrics.LATENCY_BUCKETS)
+                .register(registry);
+        }
+
+        /** Records one answered request. {@code methodIndex} &lt; 16, {@code status} 100..599. */
+        public void record(int methodIndex, String method, int status, long nanos) {
+            int i = methodIndex * 600 + status;
+            Counter c = byMethodStatus[i];
+            if (c == null) {
+                // Racy lazy init is fine: the registry returns the same counter for the same id.
+                c = Counter.builder("weaseldb.http.requests").description("requests answered")
+                    .tag("route", route).tag("method", method).tag("status", Integer.toString(status))
+                    .register(registry);
+                byMethodStatus[i] = c;
+            }
+            c.increment();
+            latency.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.weaseldb.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.java21.instrument.binder.jdk.VirtualThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * The process's meter registry. Enabled: a Prometheus registry with JVM, GC, process and virtual-thread
+ * binders. Disabled: an empty composite registry, whose meters are no-ops, so recording costs nothing
+ * and the code that records does not change.
+ */
+public final class Metrics implements AutoCloseable {
+    /** Latency buckets (seconds): sub-millisecond to seconds, so dashboards can show p50/p99/p999. */
+    public static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofNanos(25_000), Duration.ofNanos(50_000), Duration.ofNanos(100_000), Duration.ofNanos(250_000),
+        Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5),
+        Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofNanos(2_500_000_000L),
+        Duration.ofSeconds(5), Duration.ofSeconds(10),
+    };
+
+    private final MeterRegistry registry;
+    private final PrometheusMeterRegistry prometheus; // null when disabled
+    private final VirtualThreadMetrics virtualThreads;
+    private final HttpMetrics http;
+
+    private Metrics(boolean enabled) {
+        if (enabled) {
+            prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            registry = prometheus;
+            new JvmMemoryMetrics().bindTo(registry);
+            new JvmGcMetrics().bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ClassLoaderMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            new UptimeMetrics().bindTo(registry);
+            new FileDescriptorMetrics().bindTo(registry);
+            virtualThreads = new VirtualThreadMetrics();
+            virtualThreads.bindTo(registry);
+        } else {
+            prometheus = null;
+            registry = new CompositeMeterRegistry();
+            virtualThreads = null;
+        }
+        http = new HttpMetrics(registry);
+    }
+
+    public static Metrics create(boolean enabled) {
+        return new Metrics(enabled);
+    }
+
+    public boolean enabled() { return prometheus != null; }
+
+    public MeterRegistry registry() { return registry; }
+
+    public HttpMetrics http() { return http; }
+
+    /** Content type of {@link #scrape} for this Accept header: OpenMetrics when asked for, else Prometheus text 0.0.4. */
+    public static String contentType(String accept) {
+        return wantsOpenMetrics(accept)
+            ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+            : "text/plain; version=0.0.4; charset=utf-8";
+    }
+
+    /** The exposition for a scrape; reading meters does not block recording. */
+    public byte[] scrape(String accept) {
+        if (prometheus == null) return new byte[0];
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        try {
+            prometheus.scrape(out, contentType(accept));
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // a ByteArrayOutputStream does not fail
+        }
+        return out.toByteArray();
+    }
+
+    private static boolean wantsOpenMetrics(String accept) {
+        return accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("application/openmetrics-text");
+    }
+
+    @Override
+    public void close() {
+        if (virtualThreads != null) virtualThreads.close();
+        registry.close();
+    }
+}

@@ -1,0 +1,41 @@
+package io.weaseldb.net;
+
+import java.nio.ByteBuffer;
+import org.jctools.queues.MpmcArrayQueue;
+
+/**
+ * Read buffers shared by all connections. A connection holds one while a request is in flight and gives it
+ * back while idle between requests, so an idle keep-alive connection costs no buffer. Bounded: at most
+ * {@code capacity} free buffers are kept; beyond that they are left to the GC.
+ */
+final class BufferPool {
+    /** A heap array and the ByteBuffer view over it that socket reads use (made once, reused). */
+    static final class Buf {
+        final byte[] array;
+        final ByteBuffer view;
+
+        Buf(int size) {
+            array = new byte[size];
+            view = ByteBuffer.wrap(array);
+        }
+    }
+
+    private final int bufferSize;
+    private final MpmcArrayQueue<Buf> free;
+
+    BufferPool(int bufferSize, int capacity) {
+        this.bufferSize = bufferSize;
+        this.free = new MpmcArrayQueue<>(Math.max(2, capacity));
+    }
+
+    int bufferSize() { return bufferSize; }
+
+    Buf acquire() {
+        Buf b = free.relaxedPoll();
+        return b != null ? b : new Buf(bufferSize);
+    }
+
+    void release(Buf b) {
+        free.relaxedOffer(b);
+    }
+}

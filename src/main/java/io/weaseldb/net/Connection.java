@@ -1,0 +1,480 @@
+package io.weaseldb.net;
+
+import io.weaseldb.http.BodyDecoder;
+import io.weaseldb.http.BodySink;
+import io.weaseldb.http.ErrorBody;
+import io.weaseldb.http.Exchange;
+import io.weaseldb.http.HttpException;
+import io.weaseldb.http.Method;
+import io.weaseldb.http.OutputBuffer;
+import io.weaseldb.http.RequestHead;
+import io.weaseldb.http.RequestParser;
+import io.weaseldb.http.ResponseHead;
+import io.weaseldb.http.Route;
+import io.weaseldb.http.Router;
+import io.weaseldb.metrics.HttpMetrics.RouteMetrics;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One client connection, served start to end by its own virtual thread in plain blocking style (like
+ * Helidon 4's Http1Connection): read → parse → route → handle → write, repeated for keep-alive and
+ * pipelined requests, answering in order. It owns its buffers (the seed's per-connection arena): the read
+ * buffer is borrowed from a pool only while a request is in flight, the output buffer is reused.
+ */
+final class Connection implements Runnable, Exchange {
+    /** Wake signals from the poller. */
+    static final int READY = 1, TIMED_OUT = 2, CLOSED = 3;
+
+    /** Output is flushed before it grows past this while pipelined requests are answered back to back. */
+    private static final int FLUSH_THRESHOLD = 32 * 1024;
+    /** Bodies larger than this are written from the handler's array instead of being copied. */
+    private static final int COPY_LIMIT = 16 * 1024;
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    // --- shared with the poller (see Poller) ---
+    volatile int signal;
+    volatile int waitingOps;
+    volatile long deadline;
+    /** Waiting between requests with nothing buffered: may be closed at once when draining. */
+    volatile boolean idle;
+    Thread thread;
+
+    private final NetServer server;
+    private final Poller poller;
+    private final SocketChannel ch;
+    private final ChannelIo io;
+    private final RequestParser parser;
+    private final BodyDecoder body;
+    private final OutputBuffer out;
+    private SelectionKey key;
+
+    private BufferPool.Buf in; // null while idle
+    private int inStart;       // first unconsumed input byte
+    private int inEnd;         // end of input read so far
+    private int headEnd;       // body starts here
+    private int bodyPos;       // next body byte to decode
+    private ByteBuffer outView;
+
+    // per-request state, reset in serveOne
+    private long requestStart;
+    private long requestDeadline;
+    private boolean responded;
+    private boolean closeAfter;
+    private boolean continueSent;
+    private boolean bodyRequested;
+    private boolean streaming;
+    private RouteMetrics routeMetrics;
+
+    Connection(NetServer server, Poller poller, SocketChannel ch) {
+        this.server = server;
+        this.poller = poller;
+        this.ch = ch;
+        this.io = new ChannelIo(this, ch);
+        this.parser = new RequestParser(server.limits());
+        this.body = new BodyDecoder(server.limits());
+        this.out = new OutputBuffer(4096, 256 * 1024);
+    }
+
+    // ------------------------------------------------------------------ waiting (poller hand-off)
+
+    /** Arms one-shot interest and parks until the poller reports readiness, a deadline or a close. */
+    int await(int ops, long deadlineNanos) {
+        signal = 0;
+        deadline = deadlineNanos;
+        waitingOps = ops; // volatile write after deadline: the poller's scan reads ops first, then deadline
+        poller.arm(key, ops);
+        int s;
+        while ((s = signal) == 0) LockSupport.park(this);
+        waitingOps = 0;
+        return s;
+    }
+
+    void wake(int s) {
+        signal = s;
+        LockSupport.unpark(thread);
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    @Override
+    public void run() {
+        server.threadStarted();
+        try {
+            key = poller.register(ch, this);
+            serve();
+        } catch (ChannelIo.TimeoutException e) {
+            server.metrics().timeout("write");
+        } catch (IOException e) {
+            // client went away or server closed the socket: nothing to answer
+        } catch (Throwable t) {
+            System.err.println("weaseldb: connection failed: " + t);
+            t.printStackTrace();
+        } finally {
+            close();
+            server.connectionClosed();
+        }
+    }
+
+    private void serve() throws IOException {
+        boolean first = true;
+        while (awaitRequest(first)) {
+            first = false;
+            if (!serveOne()) return;
+        }
+    }
+
+    /**
+     * Waits for the first byte of the next request. Returns false when the connection should just close
+     * (end of stream, idle timeout, drain).
+     */
+    private boolean awaitRequest(boolean first) throws IOException {
+        parser.reset();
+        if (inStart == inEnd) {
+            inStart = inEnd = 0;
+            flush();
+            if (server.draining()) return false;
+            // Idle: give the read buffer back; an idle connection holds none.
+            if (in != null) {
+                server.pool().release(in);
+                in = null;
+            }
+            long timeout = first ? server.requestTimeoutNanos() : server.keepaliveTimeoutNanos();
+            long idleDeadline = System.nanoTime() + timeout;
+            idle = true;
+            try {
+                while (true) {
+                    // A new connection usually has its request already; between keep-alive requests it rarely does.
+                    if (!first || !readIntoFresh()) {
+                        int s = await(SelectionKey.OP_READ, idleDeadline);
+                        if (s == TIMED_OUT) {
+                            if (first) {
+                                server.metrics().timeout("request");
+                                requestStart = System.nanoTime();
+                                sendError(new HttpException(408, "request_timeout", "no request received within "
+                                    + TimeUnit.NANOSECONDS.toSeconds(timeout) + " s"));
+                            } else {
+                                server.metrics().timeout("keepalive");
+                            }
+                            return false;
+                        }
+                        if (s == CLOSED) {
+                            // Draining: a request whose bytes already arrived is in flight, not idle; serve it.
+                            return readIntoFresh() && startRequest();
+                        }
+                        if (!readIntoFresh()) continue;
+                    }
+                    break;
+                }
+            } catch (EndOfStream e) {
+                return false;
+            } finally {
+                idle = false;
+            }
+        } else if (in.array.length - inStart < server.headRoom()) {
+            // Keep room for a maximal head after the leftover of a pipelined request.
+            System.arraycopy(in.array, inStart, in.array, 0, inEnd - inStart);
+            inEnd -= inStart;
+            inStart = 0;
+        }
+        return startRequest();
+    }
+
+    private boolean startRequest() {
+        requestStart = System.nanoTime();
+        requestDeadline = requestStart + server.requestTimeoutNanos();
+        return true;
+    }
+
+    private static final class EndOfStream extends IOException {
+        EndOfStream() {
+            super("end of stream", null);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /** Takes a buffer and reads once without waiting; true if bytes arrived. */
+    private boolean readIntoFresh() throws IOException {
+        if (in == null) in = server.pool().acquire();
+        ByteBuffer v = in.view;
+        v.limit(v.capacity()).position(inEnd);
+        int n = ch.read(v);
+        if (n < 0) throw new EndOfStream();
+        io.bytesRead += n;
+        inEnd += n;
+        return n > 0;
+    }
+
+    /** Serves one request whose first bytes are buffered. Returns false when the connection must close. */
+    private boolean serveOne() throws IOException {
+        responded = closeAfter = continueSent = bodyRequested = streaming = false;
+        routeMetrics = server.noRoute();
+        try {
+            headEnd = readHead();
+            if (headEnd < 0) return false; // client closed mid-head
+            RequestHead h = parser.head();
+            body.reset(h);
+            bodyPos = headEnd;
+            closeAfter = !h.keepAlive() || server.draining();
+            dispatch(h);
+            if (!responded) {
+                throw new IllegalStateException("handler for " + h.path() + " returned without answering");
+            }
+            if (streaming) return false;
+            if (!body.isDone()) {
+                if (h.expectContinue() && !continueSent) {
+                    // The client is waiting for 100 before sending the body we did not want: close instead.
+                    closeAfter = true;
+                } else {
+                    readBodyInto(BodySink.DISCARD);
+                }
+            }
+        } catch (HttpException e) {
+            sendError(e);
+            return false;
+        } catch (ChannelIo.TimeoutException e) {
+            server.metrics().timeout(responded ? "write" : "request");
+            if (!responded) {
+                sendError(new HttpException(408, "request_timeout", "request not received within "
+                    + TimeUnit.NANOSECONDS.toSeconds(server.requestTimeoutNanos()) + " s"));
+            }
+            return false;
+        } catch (EndOfStream | ChannelIo.ClosedByServerException e) {
+            return false;
+        } catch (RuntimeException e) {
+            System.err.println("weaseldb: handler failed: " + e);
+            e.printStackTrace();
+            if (!responded) sendError(new HttpException(500, "internal_error", "internal error"));
+            return false;
+        } finally {
+            server.metrics().bytes(io.bytesRead, io.bytesWritten);
+            io.bytesRead = io.bytesWritten = 0;
+        }
+        inStart = bodyPos;
+        if (closeAfter) {
+            flush();
+            return false;
+        }
+        // Pipelining: answer every buffered request before one write, as long as the output stays small.
+        if (inStart == inEnd || out.size() >= FLUSH_THRESHOLD) flush();
+        return true;
+    }
+
+    private void dispatch(RequestHead h) throws IOException, HttpException {
+        Object match = server.router().match(h);
+        if (match instanceof Route r) {
+            routeMetrics = server.routeMetrics(r);
+            if (!r.inline()) flush(); // the handler will park on its pipeline: do not hold earlier answers
+            r.handler().handle(this);
+        } else if (match instanceof Router.MethodNotAllowed mna) {
+            routeMetrics = server.unmatchedRoute();
+            byte[] b = ErrorBody.json("method_not_allowed", h.methodName() + " is not allowed on " + h.path()
+                + "; allowed: " + mna.allow());
+            respond(405, "application/json", b, 0, b.length, "Allow", mna.allow());
+        } else {
+            routeMetrics = server.unmatchedRoute();
+            byte[] b = ErrorBody.json("not_found", "no such path: " + h.path());
+            respond(404, "application/json", b, 0, b.length);
+        }
+    }
+
+    /** Parses the head, reading as needed; returns where the body starts, or -1 at end of stream. */
+    private int readHead() throws IOException, HttpException {
+        int start = inStart;
+        while (true) {
+            if (inEnd > start) {
+                int r = parser.parseHead(in.array, start, inEnd);
+                if (r >= 0) return r;
+            }
+            if (inEnd == in.array.length) {
+                // Unreachable while the parser enforces limits that fit headRoom; refuse rather than overflow.
+                throw HttpException.headersTooLarge("request head exceeds the read buffer");
+            }
+            ByteBuffer v = in.view;
+            v.limit(v.capacity()).position(inEnd);
+            int n = io.read(v, requestDeadline, false);
+            if (n < 0) return -1;
+            inEnd += n;
+        }
+    }
+
+    private void readBodyInto(BodySink sink) throws IOException, HttpException {
+        byte[] a = in.array;
+        while (true) {
+            if (bodyPos < inEnd) bodyPos += body.decode(a, bodyPos, inEnd, sink);
+            if (body.isDone()) return;
+            // Everything buffered is consumed: reuse the space after the head (the head stays valid for the handler).
+            if (bodyPos == inEnd) bodyPos = inEnd = headEnd;
+            else if (inEnd == a.length) {
+                System.arraycopy(a, bodyPos, a, headEnd, inEnd - bodyPos);
+                inEnd = headEnd + (inEnd - bodyPos);
+                bodyPos = headEnd;
+            }
+            ByteBuffer v = in.view;
+            v.limit(v.capacity()).position(inEnd);
+            int n = io.read(v, requestDeadline, false);
+            if (n < 0) throw new EndOfStream();
+            inEnd += n;
+        }
+    }
+
+    // ------------------------------------------------------------------ Exchange
+
+    @Override
+    public RequestHead request() {
+        return parser.head();
+    }
+
+    @Override
+    public void readBody(BodySink sink) throws IOException, HttpException {
+        if (bodyRequested) throw new IllegalStateException("body already read");
+        bodyRequested = true;
+        RequestHead h = parser.head();
+        if (!h.hasBody()) return;
+        if (h.expectContinue() && h.versionMinor() == 1 && !continueSent) {
+            flush();
+            out.write(CONTINUE);
+            flush();
+            continueSent = true;
+        }
+        readBodyInto(sink);
+    }
+
+    @Override
+    public void respond(int status, String contentType, byte[] b, int off, int len, String... headers) throws IOException {
+        if (responded) throw new IllegalStateException("already answered");
+        responded = true;
+        RequestHead h = parser.head();
+        boolean noBody = status == 204 || status == 304 || status < 200;
+        ResponseHead.write(out, status, noBody ? null : contentType, noBody ? -1 : len, connectionToken(h), headers);
+        if (!noBody && h.method() != Method.HEAD && len > 0) {
+            if (len > COPY_LIMIT) {
+                flush();
+                io.writeFully(ByteBuffer.wrap(b, off, len), server.writeTimeoutNanos());
+            } else {
+                out.write(b, off, len);
+            }
+        }
+        routeMetrics.record(h.method().ordinal(), h.method().name(), status, System.nanoTime() - requestStart);
+    }
+
+    private int connectionToken(RequestHead h) {
+        if (closeAfter) return 1;
+        return h.versionMinor() == 0 ? 2 : 0;
+    }
+
+    @Override
+    public OutputStream openStream(int status, String contentType, String... headers) throws IOException {
+        if (responded) throw new IllegalStateException("already answered");
+        responded = true;
+        streaming = true;
+        closeAfter = true;
+        RequestHead h = parser.head();
+        ResponseHead.write(out, status, contentType, -1, 1, headers);
+        routeMetrics.record(h.method().ordinal(), h.method().name(), status, System.nanoTime() - requestStart);
+        flush();
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                out.write((byte) b);
+                if (out.size() >= FLUSH_THRESHOLD) flush();
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+                if (out.size() >= FLUSH_THRESHOLD) flush();
+            }
+
+            @Override
+            public void flush() throws IOException {
+                Connection.this.flush();
+            }
+
+            @Override
+            public void close() throws IOException {
+                Connection.this.flush();
+            }
+        };
+    }
+
+    @Override
+    public boolean draining() {
+        return server.draining();
+    }
+
+    // ------------------------------------------------------------------ output
+
+    private void flush() throws IOException {
+        if (out.isEmpty()) return;
+        if (outView == null || outView.array() != out.array()) outView = ByteBuffer.wrap(out.array());
+        outView.limit(out.size()).position(0);
+        try {
+            io.writeFully(outView, server.writeTimeoutNanos());
+        } finally {
+            out.reset();
+        }
+    }
+
+    /** Answers a protocol error and closes: never parse past an error (no smuggling). */
+    private void sendError(HttpException e) {
+        server.metrics().parseError(e.code());
+        closeAfter = true;
+        try {
+            if (!responded) {
+                if (parser.head().buffer() == null) routeMetrics = server.noRoute();
+                byte[] b = ErrorBody.json(e.code(), e.getMessage());
+                out.reset();
+                ResponseHead.write(out, e.status(), "application/json", b.length, 1);
+                out.write(b);
+                responded = true;
+                routeMetrics.record(Method.OTHER.ordinal(), "OTHER", e.status(), System.nanoTime() - requestStart);
+            }
+            flush();
+            lingerBeforeClose();
+        } catch (IOException ignored) {
+            // the client is gone; nothing more to say
+        }
+    }
+
+    /**
+     * Half-closes and reads (discarding) what the client still sends, for a bounded time and size, so that
+     * closing with unread input does not reset the connection before the client has read our error.
+     */
+    private void lingerBeforeClose() throws IOException {
+        ch.shutdownOutput();
+        if (in == null) in = server.pool().acquire();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        long budget = 256 * 1024;
+        ByteBuffer v = in.view;
+        while (budget > 0) {
+            v.clear();
+            int n = io.read(v, until, false);
+            if (n < 0) return;
+            budget -= n;
+        }
+    }
+
+    private void close() {
+        if (key != null) key.cancel();
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+        if (in != null) {
+            server.pool().release(in);
+            in = null;
+        }
+    }
+}

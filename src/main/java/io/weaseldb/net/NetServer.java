@@ -1,0 +1,203 @@
+package io.weaseldb.net;
+
+import io.weaseldb.config.ServerConfig;
+import io.weaseldb.http.ErrorBody;
+import io.weaseldb.http.HttpDate;
+import io.weaseldb.http.HttpLimits;
+import io.weaseldb.http.Route;
+import io.weaseldb.http.Router;
+import io.weaseldb.metrics.HttpMetrics;
+import io.weaseldb.metrics.HttpMetrics.RouteMetrics;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The network side: accept threads, poller loops and per-connection virtual threads.
+ *
+ * <pre>
+ *  accept threads (platform, blocking accept) ──round robin──▶ poller k (platform, owns Selector k)
+ *                                                                 │ one-shot readiness: unpark
+ *                                                                 ▼
+ *                                          connection virtual thread: read → parse → route → handle → write
+ * </pre>
+ */
+public final class NetServer {
+    private final ServerConfig.Http cfg;
+    private final Router router;
+    private final HttpMetrics metrics;
+    private final HttpLimits limits;
+    private final int headRoom;
+    private final BufferPool pool;
+    private final Map<Route, RouteMetrics> routeMetrics = new IdentityHashMap<>();
+    private final RouteMetrics unmatched;
+    private final RouteMetrics none;
+    private final long requestTimeoutNanos;
+    private final long keepaliveTimeoutNanos;
+    private final long writeTimeoutNanos;
+
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger liveThreads = new AtomicInteger();
+    private final AtomicInteger nextPoller = new AtomicInteger();
+    private ServerSocketChannel listener;
+    private Poller[] pollers;
+    private Thread[] acceptors;
+    private volatile boolean draining;
+
+    public NetServer(ServerConfig.Http cfg, Router router, HttpMetrics metrics) {
+        this.cfg = cfg;
+        this.router = router;
+        this.metrics = metrics;
+        this.limits = new HttpLimits(cfg.maxRequestLineBytes(), cfg.maxHeaderBytes(), cfg.maxRequestSizeBytes(), 128);
+        // A maximal head (request line, field section, their CRLFs) must fit after any pipelined leftover.
+        this.headRoom = cfg.maxRequestLineBytes() + cfg.maxHeaderBytes() + 64;
+        this.pool = new BufferPool(headRoom + 8192, 1024);
+        for (Route r : router.routes()) routeMetrics.computeIfAbsent(r, x -> metrics.route(x.name()));
+        this.unmatched = metrics.route("unmatched");
+        this.none = metrics.route("none");
+        this.requestTimeoutNanos = TimeUnit.SECONDS.toNanos(cfg.requestTimeoutSec());
+        this.keepaliveTimeoutNanos = TimeUnit.SECONDS.toNanos(cfg.keepaliveTimeoutSec());
+        this.writeTimeoutNanos = TimeUnit.SECONDS.toNanos(cfg.writeTimeoutSec());
+        metrics.bindConnectionGauges(open::get, liveThreads::get);
+    }
+
+    /** Binds and starts accepting; returns the bound address (the real port when configured as 0). */
+    public InetSocketAddress start() throws IOException {
+        listener = ServerSocketChannel.open();
+        listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        listener.bind(new InetSocketAddress(cfg.bindAddress(), cfg.port()), 4096);
+        int n = cfg.networkThreads() > 0 ? cfg.networkThreads() : Runtime.getRuntime().availableProcessors();
+        pollers = new Poller[n];
+        for (int i = 0; i < n; i++) {
+            pollers[i] = new Poller(i);
+            pollers[i].start();
+        }
+        acceptors = new Thread[cfg.acceptThreads()];
+        for (int i = 0; i < acceptors.length; i++) {
+            acceptors[i] = Thread.ofPlatform().name("weaseldb-accept-" + i).daemon(true).start(this::acceptLoop);
+        }
+        return (InetSocketAddress) listener.getLocalAddress();
+    }
+
+    private void acceptLoop() {
+        while (!draining) {
+            SocketChannel ch;
+            try {
+                ch = listener.accept();
+            } catch (ClosedChannelException e) {
+                return; // stopping
+            } catch (IOException e) {
+                // e.g. EMFILE: back off briefly instead of spinning on a condition that persists
+                System.err.println("weaseldb: accept failed: " + e.getMessage());
+                LockSupportPause.pause();
+                continue;
+            }
+            metrics.accepted();
+            if (open.incrementAndGet() > cfg.maxConnections()) {
+                open.decrementAndGet();
+                reject(ch);
+                continue;
+            }
+            try {
+                ch.configureBlocking(false);
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                Poller p = pollers[Math.floorMod(nextPoller.getAndIncrement(), pollers.length)];
+                Connection c = new Connection(this, p, ch);
+                Thread t = Thread.ofVirtual().unstarted(c);
+                c.thread = t;
+                t.start();
+            } catch (IOException | RuntimeException e) {
+                open.decrementAndGet();
+                closeQuietly(ch);
+            }
+        }
+    }
+
+    private static final byte[] OVERLOADED_BODY = ErrorBody.json("too_many_connections",
+        "the server is at its connection limit; retry later");
+
+    /** Over the limit: a short 503 written without blocking (best effort), then close. */
+    private void reject(SocketChannel ch) {
+        metrics.rejected("max_connections");
+        try {
+            ch.configureBlocking(false);
+            String head = "HTTP/1.1 503 Service Unavailable\r\n" + new String(HttpDate.headerLine(), StandardCharsets.US_ASCII)
+                + "Content-Type: application/json\r\nContent-Length: " + OVERLOADED_BODY.length
+                + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n";
+            ch.write(new ByteBuffer[] {ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)), ByteBuffer.wrap(OVERLOADED_BODY)});
+            ch.shutdownOutput();
+        } catch (IOException ignored) {
+            // best effort
+        }
+        closeQuietly(ch);
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+
+    /**
+     * Graceful stop: stop accepting, close idle connections, let in-flight requests finish (their responses
+     * say {@code Connection: close}) until {@code deadlineNanos}, then close whatever remains.
+     */
+    public void shutdown(long drainNanos) {
+        long deadline = System.nanoTime() + drainNanos;
+        draining = true;
+        try {
+            if (listener != null) listener.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        if (pollers == null) return;
+        for (Poller p : pollers) p.drain();
+        while (open.get() > 0 && System.nanoTime() - deadline < 0) {
+            LockSupportPause.pause();
+        }
+        for (Poller p : pollers) p.stop();
+        for (Poller p : pollers) {
+            try {
+                p.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ for connections
+
+    void threadStarted() { liveThreads.incrementAndGet(); }
+
+    void connectionClosed() {
+        open.decrementAndGet();
+        liveThreads.decrementAndGet();
+    }
+
+    public boolean draining() { return draining; }
+    public int openConnections() { return open.get(); }
+    public int liveConnectionThreads() { return liveThreads.get(); }
+
+    HttpLimits limits() { return limits; }
+    int headRoom() { return headRoom; }
+    BufferPool pool() { return pool; }
+    Router router() { return router; }
+    HttpMetrics metrics() { return metrics; }
+    RouteMetrics routeMetrics(Route r) { return routeMetrics.get(r); }
+    RouteMetrics unmatchedRoute() { return unmatched; }
+    RouteMetrics noRoute() { return none; }
+    long requestTimeoutNanos() { return requestTimeoutNanos; }
+    long keepaliveTimeoutNanos() { return keepaliveTimeoutNanos; }
+    long writeTimeoutNanos() { return writeTimeoutNanos; }
+}

@@ -1,0 +1,262 @@
+package io.weaseldb.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.weaseldb.http.Method;
+import io.weaseldb.http.Route;
+import io.weaseldb.http.Router;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP/1.1 behaviour of a running server, through real sockets on loopback. */
+class CoreHttpTest {
+    static TestServer srv;
+
+    /** POST /echo answers the body it read; GET /big answers {@code n} bytes. */
+    static void testRoutes(Router r) {
+        r.exact("/echo", new Route("/echo", Method.POST, null, ex -> {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            ex.readBody(body::write);
+            ex.respond(200, "application/octet-stream", body.toByteArray());
+        }));
+        r.exact("/big", new Route("/big", Method.GET, null, ex -> {
+            int n = Integer.parseInt(ex.request().queryParam("n"));
+            byte[] b = new byte[n];
+            java.util.Arrays.fill(b, (byte) 'x');
+            ex.respond(200, "text/plain", b);
+        }));
+    }
+
+    @BeforeAll
+    static void start() {
+        srv = TestServer.start("max_request_size_bytes = 100000\n", "", CoreHttpTest::testRoutes);
+    }
+
+    @AfterAll
+    static void stop() {
+        srv.close();
+    }
+
+    private static String get(String path) {
+        return "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    }
+
+    @Test
+    void okWithHttpClient() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + srv.port + "/ok")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals("OK", r.body());
+        assertEquals("text/plain", r.headers().firstValue("content-type").orElseThrow());
+        assertTrue(r.headers().firstValue("date").isPresent());
+    }
+
+    @Test
+    void keepAliveServesManyRequestsOnOneConnection() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            for (int i = 0; i < 50; i++) {
+                RawClient.Response r = c.send(get("/ok")).read();
+                assertEquals(200, r.status());
+                assertEquals("OK", r.bodyText());
+                assertEquals("2", r.header("Content-Length"));
+                assertNotNull(r.header("Date"));
+                assertNull(r.header("Connection"));
+            }
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 32; i++) {
+            sb.append(i % 3 == 1 ? get("/missing-" + i) : i % 3 == 2
+                ? "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n" + String.format("%03d", i)
+                : get("/ok"));
+        }
+        try (RawClient c = new RawClient(srv.port)) {
+            c.send(sb.toString());
+            for (int i = 0; i < 32; i++) {
+                RawClient.Response r = c.read();
+                if (i % 3 == 1) {
+                    assertEquals(404, r.status(), "response " + i);
+                    assertTrue(r.bodyText().contains("/missing-" + i));
+                } else if (i % 3 == 2) {
+                    assertEquals(String.format("%03d", i), r.bodyText());
+                } else {
+                    assertEquals("OK", r.bodyText());
+                }
+            }
+        }
+    }
+
+    @Test
+    void http10ClosesUnlessKeepAliveAsked() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            RawClient.Response r = c.send("GET /ok HTTP/1.0\r\n\r\n").read();
+            assertEquals(200, r.status());
+            assertEquals("close", r.header("Connection"));
+            assertTrue(c.closedByServer());
+        }
+        try (RawClient c = new RawClient(srv.port)) {
+            for (int i = 0; i < 3; i++) {
+                RawClient.Response r = c.send("GET /ok HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
+                assertEquals(200, r.status());
+                assertEquals("keep-alive", r.header("Connection"));
+            }
+        }
+    }
+
+    @Test
+    void headHasLengthButNoBody() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            RawClient.Response r = c.send("HEAD /ok HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
+            assertEquals(200, r.status());
+            assertEquals("2", r.header("Content-Length"));
+            // the next response must start right away: no body bytes in between
+            assertEquals("OK", c.send(get("/ok")).read().bodyText());
+        }
+    }
+
+    @Test
+    void unknownPathAndWrongMethod() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            RawClient.Response r = c.send(get("/nope")).read();
+            assertEquals(404, r.status());
+            assertTrue(r.bodyText().contains("\"error\":\"not_found\""));
+            r = c.send("POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").read();
+            assertEquals(405, r.status());
+            assertEquals("GET, HEAD", r.header("Allow"));
+            assertEquals(200, c.send(get("/ok")).read().status(), "connection stays usable after 404/405");
+        }
+    }
+
+    @Test
+    void malformedRequestGets400AndClose() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            RawClient.Response r = c.send("GET /ok HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n" + get("/ok")).read();
+            assertEquals(400, r.status());
+            assertEquals("close", r.header("Connection"));
+            assertTrue(r.bodyText().startsWith("{\"error\":\"bad_request\""));
+            assertTrue(c.closedByServer(), "nothing parsed after an error");
+        }
+    }
+
+    @Test
+    void smugglingAttemptIsRefusedAndNothingBehindItIsServed() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "0\r\n\r\n" + get("/ok"));
+            assertEquals(400, c.read().status());
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
+    void chunkedBodyAndExpectContinue() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            RawClient.Response r = c.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: t\r\n\r\n").read();
+            assertEquals("hello world", r.bodyText());
+            c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+            assertEquals(100, c.read().status());
+            r = c.send("abcde").read();
+            assertEquals(200, r.status());
+            assertEquals("abcde", r.bodyText());
+        }
+    }
+
+    @Test
+    void tooLargeBodyIsRefusedFromContentLengthBeforeReadingIt() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            RawClient.Response r = c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100001\r\n"
+                + "Expect: 100-continue\r\n\r\n").read();
+            assertEquals(413, r.status());
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
+    void halfClosedClientStillGetsItsAnswer() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            c.send(get("/ok") + get("/ok"));
+            c.socket.shutdownOutput();
+            assertEquals("OK", c.read().bodyText());
+            assertEquals("OK", c.read().bodyText());
+            assertTrue(c.closedByServer());
+        }
+        srv.awaitNoConnections();
+    }
+
+    @Test
+    void clientsThatResetMidRequestLeakNothing() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            RawClient c = new RawClient(srv.port);
+            c.send(i % 2 == 0 ? "GET /ok HTTP/1.1\r\nHo" : "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc");
+            c.socket.setSoLinger(true, 0); // close with RST
+            c.close();
+        }
+        srv.awaitNoConnections();
+        try (RawClient c = new RawClient(srv.port)) {
+            assertEquals(200, c.send(get("/ok")).read().status());
+        }
+    }
+
+    @Test
+    void slowReaderDoesNotStallOthers() throws Exception {
+        try (RawClient slow = new RawClient(srv.port)) {
+            // Far more response bytes than the socket buffers hold: the server's writer must park, not spin or block others.
+            slow.send((get("/big?n=60000")).repeat(100));
+            try (RawClient other = new RawClient(srv.port, 2_000)) {
+                for (int i = 0; i < 20; i++) assertEquals(200, other.send(get("/ok")).read().status());
+            }
+            for (int i = 0; i < 100; i++) {
+                RawClient.Response r = slow.read();
+                assertEquals(60000, r.body().length);
+            }
+        }
+    }
+
+    @Test
+    void slowWriterByteByByteIsServed() throws Exception {
+        byte[] req = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nslow".getBytes(StandardCharsets.US_ASCII);
+        try (RawClient c = new RawClient(srv.port)) {
+            for (byte b : req) c.send(new byte[] {b});
+            assertEquals("slow", c.read().bodyText());
+        }
+    }
+
+    @Test
+    void metricsEndpointServesPrometheusText() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            c.send(get("/ok")).read();
+            RawClient.Response r = c.send(get("/metrics")).read();
+            assertEquals(200, r.status());
+            assertTrue(r.header("Content-Type").startsWith("text/plain; version=0.0.4"));
+            assertTrue(r.bodyText().contains("weaseldb_http_requests_total{method=\"GET\",route=\"/ok\",status=\"200\"}"),
+                r.bodyText());
+            r = c.send("GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text; version=1.0.0\r\n\r\n").read();
+            assertTrue(r.header("Content-Type").startsWith("application/openmetrics-text"));
+            assertTrue(r.bodyText().endsWith("# EOF\n"));
+        }
+    }
+
+    @Test
+    void readyIs200WhileRunning() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            assertEquals(200, c.send(get("/ready")).read().status());
+        }
+    }
+}
