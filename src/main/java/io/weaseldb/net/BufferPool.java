@@ -1,12 +1,13 @@
 package io.weaseldb.net;
 
 import java.nio.ByteBuffer;
-import org.jctools.queues.MpmcArrayQueue;
+import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
  * Read buffers shared by all connections. A connection holds one while a request is in flight and gives it
  * back while idle between requests, so an idle keep-alive connection costs no buffer. Bounded: at most
- * {@code capacity} free buffers are kept; beyond that they are left to the GC.
+ * {@code capacity} free buffers are kept; beyond that they are left to the GC. (JCTools' atomic variant: no
+ * sun.misc.Unsafe, which JDK 24+ warns about.)
  */
 final class BufferPool {
     /** A heap array and the ByteBuffer view over it that socket reads use (made once, reused). */
@@ -21,11 +22,11 @@ final class BufferPool {
     }
 
     private final int bufferSize;
-    private final MpmcArrayQueue<Buf> free;
+    private final MpmcAtomicArrayQueue<Buf> free;
 
     BufferPool(int bufferSize, int capacity) {
         this.bufferSize = bufferSize;
-        this.free = new MpmcArrayQueue<>(Math.max(2, capacity));
+        this.free = new MpmcAtomicArrayQueue<>(Math.max(2, capacity));
     }
 
     int bufferSize() { return bufferSize; }

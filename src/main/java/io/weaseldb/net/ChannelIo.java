@@ -58,6 +58,7 @@ final class ChannelIo {
         while (true) {
             awaitOrThrow(SelectionKey.OP_READ, deadline);
             int n = ch.read(dst);
+            conn.ackWake();
             if (n != 0) return count(n);
         }
     }
@@ -71,6 +72,7 @@ final class ChannelIo {
     void writeFully(ByteBuffer src, long timeoutNanos) throws IOException {
         while (src.hasRemaining()) {
             int n = ch.write(src);
+            conn.ackWake();
             if (n > 0) {
                 bytesWritten += n;
             } else {

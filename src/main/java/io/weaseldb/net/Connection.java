@@ -42,6 +42,8 @@ final class Connection implements Runnable, Exchange {
     volatile int signal;
     volatile int waitingOps;
     volatile long deadline;
+    /** Woken READY by the poller, which waits for our next read/write before it selects again. */
+    volatile boolean wakePending;
     /** Waiting between requests with nothing buffered: may be closed at once when draining. */
     volatile boolean idle;
     Thread thread;
@@ -86,6 +88,7 @@ final class Connection implements Runnable, Exchange {
 
     /** Arms one-shot interest and parks until the poller reports readiness, a deadline or a close. */
     int await(int ops, long deadlineNanos) {
+        ackWake();
         signal = 0;
         deadline = deadlineNanos;
         waitingOps = ops; // volatile write after deadline: the poller's scan reads ops first, then deadline
@@ -94,6 +97,14 @@ final class Connection implements Runnable, Exchange {
         while ((s = signal) == 0) LockSupport.park(this);
         waitingOps = 0;
         return s;
+    }
+
+    /** Tells the poller that the readiness it woken us for has been consumed (see Poller#unacked). */
+    void ackWake() {
+        if (wakePending) {
+            wakePending = false;
+            poller.ack();
+        }
     }
 
     void wake(int s) {
@@ -209,6 +220,7 @@ final class Connection implements Runnable, Exchange {
         ByteBuffer v = in.view;
         v.limit(v.capacity()).position(inEnd);
         int n = ch.read(v);
+        ackWake();
         if (n < 0) throw new EndOfStream();
         io.bytesRead += n;
         inEnd += n;
@@ -466,6 +478,7 @@ final class Connection implements Runnable, Exchange {
     }
 
     private void close() {
+        ackWake();
         if (key != null) key.cancel();
         try {
             ch.close();

@@ -7,12 +7,15 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A poller loop: one platform thread owning one epoll-backed {@link Selector}. Connection threads (virtual)
- * arm one-shot interest through {@link #arm} and park; when the socket is ready the poller disarms the key
- * (interest 0, the EPOLLONESHOT of the seed design) and unparks exactly that thread, which then owns the
- * connection again. No virtual thread ever enters {@link Selector#select}.
+ * arm interest through {@link #arm} and park; when the socket is ready the poller unparks exactly that
+ * thread, which then owns the connection again (the one-shot ownership of the seed's EPOLLONESHOT; the key
+ * is disarmed whenever it could fire for a thread that is not waiting). No virtual thread ever enters
+ * {@link Selector#select}.
  *
  * <p>The poller also enforces deadlines: every {@link #SCAN_INTERVAL_NANOS} it wakes any connection whose
  * wait has passed its deadline, so timeouts cost no timer per park. And on drain it wakes idle connections so
@@ -34,6 +37,17 @@ final class Poller implements Runnable {
      * the poller's select sees the queued change, or the armer sees true and wakes it: no lost wakeup.
      */
     private final AtomicBoolean sleeping = new AtomicBoolean();
+    /**
+     * Connections woken READY that have not yet read. The poller waits for this to drain before it selects
+     * again, because epoll is level-triggered: a socket whose thread was unparked but has not run yet would
+     * fire again, and the only alternatives are spinning or disarming it (an epoll_ctl now and another one,
+     * plus a selector wakeup, when the thread re-arms). Waiting lets the interest stay armed for the whole
+     * keep-alive cycle, and paces the poller to the carrier threads under load.
+     */
+    private final AtomicInteger unacked = new AtomicInteger();
+    /** Set while the poller parks for {@link #unacked} to reach 0; the last ack unparks it. */
+    private volatile boolean awaitingAcks;
+    private int wokenThisRound;
     private volatile boolean running = true;
     private volatile boolean draining;
     private long nextScan;
@@ -51,14 +65,43 @@ final class Poller implements Runnable {
         return ch.register(selector, 0, c);
     }
 
-    /** Arms one-shot interest for the calling connection thread; it parks next (see {@link Connection#await}). */
+    /**
+     * Arms interest for the calling connection thread, which parks next (see {@link Connection#await}).
+     * Usually a no-op: interest is left armed after a wake-up (see {@link #onReady}), and setting the same
+     * ops again queues no update, so the common keep-alive cycle costs no epoll_ctl and no selector wakeup.
+     *
+     * <p>Ordering against {@link #onReady}'s disarm: the connection writes {@code waitingOps} before reading
+     * the interest here; the poller writes interest 0 before re-reading {@code waitingOps}. Both are volatile,
+     * so either we see the disarm and re-arm, or the poller sees us waiting and wakes us.
+     */
     void arm(SelectionKey key, int ops) {
-        key.interestOps(ops);
-        wakeIfSleeping();
+        if (key.interestOps() != ops) {
+            key.interestOps(ops);
+            wakeIfSleeping();
+        }
     }
 
     private void wakeIfSleeping() {
         if (sleeping.get() && sleeping.compareAndSet(true, false)) selector.wakeup();
+    }
+
+    /** Upper bound of one wait for acks: past it the poller selects anyway (and disarms what still fires). */
+    private static final long ACK_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+
+    private void awaitAcks() {
+        long deadline = System.nanoTime() + ACK_WAIT_NANOS;
+        awaitingAcks = true; // volatile write before re-reading unacked: pairs with ack()'s decrement-then-read
+        try {
+            long left;
+            while (unacked.get() > 0 && (left = deadline - System.nanoTime()) > 0) LockSupport.parkNanos(this, left);
+        } finally {
+            awaitingAcks = false;
+        }
+    }
+
+    /** A connection woken READY has done its read (or closed). */
+    void ack() {
+        if (unacked.decrementAndGet() <= 0 && awaitingAcks) LockSupport.unpark(thread);
     }
 
     /** Wakes idle connections now and on every later scan, so they close. */
@@ -91,6 +134,11 @@ final class Poller implements Runnable {
                 sleeping.set(true);
                 selector.select(this::onReady, timeoutMs);
                 sleeping.set(false);
+                if (wokenThisRound > 0) {
+                    int n = wokenThisRound;
+                    wokenThisRound = 0;
+                    if (unacked.addAndGet(n) > 0) awaitAcks();
+                }
             }
         } catch (IOException | RuntimeException e) {
             System.err.println("weaseldb: poller failed: " + e);
@@ -106,16 +154,28 @@ final class Poller implements Runnable {
         }
     }
 
+    /**
+     * A socket is ready. If its thread is parked waiting (and not yet woken) wake it and leave the interest
+     * armed: by the time we select again it has normally consumed the data, so the level-triggered key does
+     * not fire again and its next wait needs no interest change. Otherwise (the thread is busy, or was woken
+     * and has not run yet) disarm, as EPOLLONESHOT would, so a level-triggered key cannot make this loop spin.
+     */
     private void onReady(SelectionKey key) {
         Connection c = (Connection) key.attachment();
-        if (key.isValid()) key.interestOps(0); // one-shot: the connection thread owns the socket until it re-arms
-        c.wake(Connection.READY);
+        if (c.waitingOps != 0 && c.signal == 0) {
+            c.wakePending = true; // acked by the connection after its next read/write (Connection#ackWake)
+            wokenThisRound++;
+            c.wake(Connection.READY);
+            return;
+        }
+        if (key.isValid()) key.interestOps(0);
+        if (c.waitingOps != 0 && c.signal == 0) c.wake(Connection.READY); // it started waiting meanwhile (no ack: disarmed)
     }
 
     /** Fires passed deadlines; when draining, also wakes connections idle between requests. */
     private void scan(long now) {
         for (SelectionKey k : selector.keys()) {
-            if (!(k.attachment() instanceof Connection c) || c.waitingOps == 0) continue;
+            if (!(k.attachment() instanceof Connection c) || c.waitingOps == 0 || c.signal != 0) continue;
             if (now - c.deadline >= 0) {
                 if (k.isValid()) k.interestOps(0);
                 c.wake(Connection.TIMED_OUT);
