@@ -5,8 +5,8 @@ import static io.weaseldb.http.HttpChars.TCHAR;
 
 /**
  * Incremental request-body decoder for the framing the head declared: none, Content-Length, or chunked
- * (RFC 9112 §7.1: sizes in hex without sign or whitespace, extensions as token[=token|quoted-string],
- * CRLF only, trailers parsed and discarded within the header limit).
+ * (RFC 9112 §7.1: sizes in hex without sign or whitespace, extensions as token[=token] — quoted-string
+ * values are refused — CRLF only, trailers parsed and discarded within the header limit).
  *
  * <p>Contract: {@link #reset(RequestHead)} after a head completes; then {@link #decode} with whatever bytes
  * are available. It hands decoded body slices to the sink and returns how many input bytes it consumed;
