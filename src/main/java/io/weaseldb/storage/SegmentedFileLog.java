@@ -315,8 +315,12 @@ public final class SegmentedFileLog implements CommitLog {
             if (fsync) {
                 long t0 = System.nanoTime();
                 ch.force(true);
+                long t1 = System.nanoTime();
                 forceDirectory(logDir);
-                if (timer != null) timer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                if (timer != null) {
+                    timer.record(t1 - t0, TimeUnit.NANOSECONDS);
+                    timer.record(System.nanoTime() - t1, TimeUnit.NANOSECONDS);
+                }
             }
             return ch;
         } catch (IOException | RuntimeException e) {
