@@ -8,7 +8,7 @@ public final class DataDirLockHolder {
 
     public static void main(String[] args) throws Exception {
         try (DataDirLock lock = DataDirLock.acquire(Path.of(args[0]))) {
-            System.out.println("LOCKED");
+            System.out.println(lock.dataDir().equals(Path.of(args[0])) ? "LOCKED" : "WRONG DIR");
             System.out.flush();
             while (System.in.read() >= 0) {
                 // wait for EOF
