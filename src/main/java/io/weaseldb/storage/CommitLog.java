@@ -25,7 +25,13 @@ public interface CommitLog extends AutoCloseable {
     /** Makes every appended record durable (one fsync for the whole group when fsync is enabled). */
     void sync() throws IOException;
 
-    /** Visits retained records with version ≥ {@code fromVersion} in order while {@code visitor} returns true. Only durable records are visited. */
+    /**
+     * Visits retained records with version ≥ {@code fromVersion} in order while {@code visitor} returns true.
+     * Only durable records are visited.
+     *
+     * @throws LogTruncatedException if {@code max(fromVersion, 1) < oldestVersion()}: some requested versions
+     *         are no longer retained (also when truncation removes them while the read runs)
+     */
     void read(long fromVersion, Predicate<LogRecord> visitor) throws IOException;
 
     /** Deletes whole segments all of whose records are older than {@code version}; never the active segment. */

@@ -3,6 +3,8 @@
  * and truncation, and durable retention policies. Behind interfaces so that another backend
  * (e.g. an object store) can replace the local-disk one.
  *
- * <p>May call: nothing outside the JDK and itself.
+ * <p>Owns {@code dataDir/log/*.seg}, {@code dataDir/retention-policies} and {@code dataDir/LOCK}.
+ *
+ * <p>May call: nothing outside the JDK and itself, except Micrometer's {@code MeterRegistry} for its metrics.
  */
 package io.weaseldb.storage;

@@ -1,0 +1,172 @@
+package io.weaseldb.storage;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Opening an existing log: checks every segment and record, cuts a torn tail off the last segment, and refuses
+ * anything else that is damaged.
+ *
+ * <p>Rules: segments are ordered by the first version in their names; each must start exactly where the
+ * previous one ended; every record's CRC must match and its version must be the previous + 1. A bad record
+ * (or a bad header) in the <em>last</em> segment that no valid record follows anywhere later in that file is a
+ * torn tail from a crash mid-write: the file is truncated to the last good record and fsynced. Anything else —
+ * a bad record with valid data after it, any bad record in an earlier segment, a version gap — throws
+ * {@link CorruptLogException}, because dropping it could drop acknowledged commits.
+ */
+final class LogRecovery {
+    private static final System.Logger LOG = System.getLogger(LogRecovery.class.getName());
+    private static final int SEARCH_WINDOW = 1 << 20;
+
+    /** What recovery found: the segments in order (the last is the active one) and where appending continues. */
+    record Recovered(List<Segment> segments, long lastVersion, long activeSize, long activeRecords) { }
+
+    private LogRecovery() { }
+
+    /** Returns null when {@code logDir} holds no segments. */
+    static Recovered recover(Path logDir, int maxRecordBytes, int indexInterval) throws IOException {
+        List<Path> files = listSegments(logDir);
+        if (files.isEmpty()) return null;
+        List<Segment> segments = new ArrayList<>(files.size());
+        long nextVersion = -1;
+        long activeSize = 0;
+        long activeRecords = 0;
+        for (int i = 0; i < files.size(); i++) {
+            Path file = files.get(i);
+            boolean last = i == files.size() - 1;
+            long first = LogFormat.parseFileName(file);
+            if (i > 0 && first != nextVersion) {
+                throw new CorruptLogException(file, 0, "version gap: segment starts at version " + first
+                        + " but the previous segment " + files.get(i - 1).getFileName() + " ends at version " + (nextVersion - 1));
+            }
+            Segment segment = new Segment(file, first, indexInterval);
+            try (FileChannel ch = FileChannel.open(file, last
+                    ? new StandardOpenOption[] { StandardOpenOption.READ, StandardOpenOption.WRITE }
+                    : new StandardOpenOption[] { StandardOpenOption.READ })) {
+                long records = scanSegment(ch, segment, last, maxRecordBytes);
+                nextVersion = first + records;
+                if (last) {
+                    activeSize = ch.size();
+                    activeRecords = records;
+                }
+            }
+            segments.add(segment);
+        }
+        return new Recovered(segments, nextVersion - 1, activeSize, activeRecords);
+    }
+
+    /** Segment files sorted by first version; other files in the directory are ignored (with a warning). */
+    static List<Path> listSegments(Path logDir) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(logDir)) {
+            for (Path p : dir) {
+                if (LogFormat.parseFileName(p) > 0) files.add(p);
+                else LOG.log(Level.WARNING, "ignoring unexpected file in commit log directory: " + p);
+            }
+        }
+        files.sort(Comparator.comparingLong(LogFormat::parseFileName));
+        return files;
+    }
+
+    /** Validates one segment, fills its index, truncates a torn tail if {@code last}; returns its record count. */
+    private static long scanSegment(FileChannel ch, Segment segment, boolean last, int maxRecordBytes) throws IOException {
+        Path file = segment.path;
+        long size = ch.size();
+        String headerProblem;
+        if (size < LogFormat.HEADER_BYTES) {
+            headerProblem = "incomplete segment header: " + size + " of " + LogFormat.HEADER_BYTES + " bytes";
+        } else {
+            ByteBuffer header = ByteBuffer.allocate(LogFormat.HEADER_BYTES);
+            readFully(ch, header, 0);
+            headerProblem = LogFormat.checkHeader(header, segment.firstVersion);
+        }
+        if (headerProblem != null) {
+            if (!last) throw new CorruptLogException(file, 0, headerProblem + " (not the last segment)");
+            long later = findValidRecord(ch, 0, size, segment.firstVersion, maxRecordBytes);
+            if (later >= 0) {
+                throw new CorruptLogException(file, 0, headerProblem + "; a valid record follows at offset " + later);
+            }
+            // Crash while the segment was being created: nothing in it was ever acknowledged.
+            LOG.log(Level.WARNING, "commit log recovery: rewriting torn header of " + file + " at offset 0 ("
+                    + size + " bytes discarded): " + headerProblem);
+            ch.truncate(0);
+            ByteBuffer header = LogFormat.encodeHeader(segment.firstVersion);
+            while (header.hasRemaining()) ch.write(header, header.position());
+            ch.force(true);
+            return 0;
+        }
+
+        RecordScanner scanner = new RecordScanner(ch, LogFormat.HEADER_BYTES, size, maxRecordBytes);
+        long expected = segment.firstVersion;
+        while (true) {
+            RecordScanner.Result r = scanner.next();
+            if (r == RecordScanner.Result.END) break;
+            if (r == RecordScanner.Result.RECORD) {
+                if (scanner.version() != expected) {
+                    throw new CorruptLogException(file, scanner.recordOffset(),
+                            "expected version " + expected + " but the record has version " + scanner.version());
+                }
+                segment.index.recordAppended(expected, scanner.recordOffset());
+                expected++;
+                continue;
+            }
+            long bad = scanner.offset();
+            if (!last) throw new CorruptLogException(file, bad, scanner.problem() + " (not the last segment)");
+            long later = findValidRecord(ch, bad + 1, size, expected, maxRecordBytes);
+            if (later >= 0) {
+                throw new CorruptLogException(file, bad, scanner.problem() + "; a valid record follows at offset " + later);
+            }
+            LOG.log(Level.WARNING, "commit log recovery: truncating torn tail of " + file + " at offset " + bad + " ("
+                    + (size - bad) + " bytes discarded, last good version " + (expected - 1) + "): " + scanner.problem());
+            ch.truncate(bad);
+            ch.force(true);
+            break;
+        }
+        return expected - segment.firstVersion;
+    }
+
+    /**
+     * The offset of the first complete, CRC-valid record starting in {@code [from, end)}, or -1. Any record a
+     * crash could have left after {@code expectedVersion} has a version in
+     * {@code [1, expectedVersion + (end - from) / 32]}; checking that before the CRC keeps the search linear.
+     */
+    static long findValidRecord(FileChannel ch, long from, long end, long expectedVersion, int maxRecordBytes) throws IOException {
+        long maxVersion = expectedVersion + (end - from) / LogFormat.MIN_RECORD_BYTES;
+        ByteBuffer window = ByteBuffer.allocate((int) Math.min(SEARCH_WINDOW, Math.max(0, end - from)));
+        long windowStart = from;
+        window.limit(0);
+        for (long p = from; p + LogFormat.MIN_RECORD_BYTES <= end; p++) {
+            if (p + 16 > windowStart + window.limit()) {
+                windowStart = p;
+                window.clear().limit((int) Math.min(window.capacity(), end - p));
+                readFully(ch, window, p);
+                window.flip();
+            }
+            int i = (int) (p - windowStart);
+            int length = window.getInt(i);
+            if (length < LogFormat.MIN_BODY_BYTES || length > maxRecordBytes || length > end - p - LogFormat.RECORD_PREFIX_BYTES) continue;
+            long version = window.getLong(i + 8);
+            if (version < 1 || version > maxVersion) continue;
+            RecordScanner candidate = new RecordScanner(ch, p, p + LogFormat.RECORD_PREFIX_BYTES + length, maxRecordBytes);
+            if (candidate.next() == RecordScanner.Result.RECORD) return p;
+        }
+        return -1;
+    }
+
+    static void readFully(FileChannel ch, ByteBuffer dst, long position) throws IOException {
+        while (dst.hasRemaining()) {
+            int n = ch.read(dst, position);
+            if (n < 0) throw new java.io.EOFException("unexpected end of file at offset " + position);
+            position += n;
+        }
+    }
+}

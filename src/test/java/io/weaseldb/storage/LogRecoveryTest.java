@@ -1,0 +1,229 @@
+package io.weaseldb.storage;
+
+import static io.weaseldb.storage.LogTestSupport.appendRange;
+import static io.weaseldb.storage.LogTestSupport.assertReads;
+import static io.weaseldb.storage.LogTestSupport.open;
+import static io.weaseldb.storage.LogTestSupport.recordOffsets;
+import static io.weaseldb.storage.LogTestSupport.segmentFiles;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LogRecoveryTest {
+    static final SegmentedFileLog.Options SMALL = SegmentedFileLogTest.SMALL;
+    /** Big enough that everything stays in one segment. */
+    static final SegmentedFileLog.Options ONE_SEGMENT = SMALL.withSegmentBytes(1 << 20);
+
+    @TempDir
+    Path dir;
+
+    private Path buildLog(SegmentedFileLog.Options opts, long records) throws IOException {
+        try (SegmentedFileLog log = open(dir, opts)) {
+            appendRange(log, 1, records);
+        }
+        List<Path> files = segmentFiles(dir);
+        return files.get(files.size() - 1);
+    }
+
+    @Test
+    void tornTailAtEveryByteOfTheLastRecordIsCutOffAndAppendingContinues() throws IOException {
+        Path last = buildLog(SMALL, 20);
+        assertTrue(segmentFiles(dir).size() > 2);
+        byte[] original = Files.readAllBytes(last);
+        List<Long> offsets = recordOffsets(last);
+        int start = (int) (long) offsets.get(offsets.size() - 2);
+        int end = (int) (long) offsets.get(offsets.size() - 1);
+        assertEquals(original.length, end);
+        for (int cut = start; cut < end; cut++) {
+            Files.write(last, Arrays.copyOf(original, cut));
+            try (SegmentedFileLog log = open(dir, SMALL)) {
+                assertEquals(19, log.lastVersion(), "cut at " + cut);
+                assertEquals(start, Files.size(last), "file truncated to the last good record (cut at " + cut + ")");
+                assertReads(log, 1, 19);
+                appendRange(log, 20, 20);
+            }
+            // The re-appended record is encoded exactly as before.
+            assertArrayEquals(original, Files.readAllBytes(last), "cut at " + cut);
+        }
+        try (SegmentedFileLog log = open(dir, SMALL)) {
+            assertReads(log, 1, 20);
+        }
+    }
+
+    @Test
+    void tornHeaderOfANewestEmptySegmentIsRewritten() throws IOException {
+        buildLog(SMALL, 20);
+        Path next = dir.resolve("log").resolve(LogFormat.fileName(21));
+        byte[] header = LogFormat.encodeHeader(21).array();
+        for (int cut = 0; cut <= LogFormat.HEADER_BYTES; cut++) {
+            byte[] content = cut < LogFormat.HEADER_BYTES ? Arrays.copyOf(header, cut) : new byte[LogFormat.HEADER_BYTES + 100];
+            Files.write(next, content);
+            try (SegmentedFileLog log = open(dir, SMALL)) {
+                assertEquals(20, log.lastVersion(), "header cut at " + cut);
+                assertArrayEquals(header, Files.readAllBytes(next));
+                appendRange(log, 21, 21);
+                assertReads(log, 15, 21);
+            }
+            Files.delete(next); // back to versions 1..20 for the next variant
+        }
+    }
+
+    @Test
+    void zeroFilledTailIsCutOff() throws IOException {
+        Path last = buildLog(ONE_SEGMENT, 10);
+        long size = Files.size(last);
+        Files.write(last, new byte[4096], StandardOpenOption.APPEND);
+        try (SegmentedFileLog log = open(dir, ONE_SEGMENT)) {
+            assertEquals(10, log.lastVersion());
+            assertEquals(size, Files.size(last));
+            appendRange(log, 11, 12);
+        }
+        try (SegmentedFileLog log = open(dir, ONE_SEGMENT)) {
+            assertReads(log, 1, 12);
+        }
+    }
+
+    @Test
+    void lastRecordPartlyZeroedInPlaceIsCutOff() throws IOException {
+        Path last = buildLog(ONE_SEGMENT, 10);
+        List<Long> offsets = recordOffsets(last);
+        long start = offsets.get(9);
+        long end = offsets.get(10);
+        long mid = (start + end) / 2;
+        try (var ch = java.nio.channels.FileChannel.open(last, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate((int) (end - mid)), mid);
+        }
+        try (SegmentedFileLog log = open(dir, ONE_SEGMENT)) {
+            assertEquals(9, log.lastVersion());
+            assertEquals(start, Files.size(last));
+        }
+    }
+
+    @Test
+    void randomGarbageTailIsCutOff() throws IOException {
+        Path last = buildLog(ONE_SEGMENT, 10);
+        long size = Files.size(last);
+        byte[] garbage = new byte[5000];
+        new Random(42).nextBytes(garbage);
+        Files.write(last, garbage, StandardOpenOption.APPEND);
+        try (SegmentedFileLog log = open(dir, ONE_SEGMENT)) {
+            assertEquals(10, log.lastVersion());
+            assertEquals(size, Files.size(last));
+        }
+    }
+
+    @Test
+    void crcCorruptionFollowedByValidRecordsRefusesToOpen() throws IOException {
+        Path last = buildLog(ONE_SEGMENT, 10);
+        long bad = recordOffsets(last).get(3);
+        long size = Files.size(last);
+        flipByte(last, bad + 40);
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, ONE_SEGMENT));
+        assertEquals(last, e.file());
+        assertEquals(bad, e.offset());
+        assertTrue(e.getMessage().contains(last.toString()) && e.getMessage().contains("offset " + bad)
+                && e.getMessage().contains("CRC32C mismatch") && e.getMessage().contains("valid record follows"), e.getMessage());
+        assertEquals(size, Files.size(last), "a refused log is left untouched");
+    }
+
+    @Test
+    void corruptLengthFieldInTheMiddleRefusesToOpen() throws IOException {
+        Path last = buildLog(ONE_SEGMENT, 10);
+        long bad = recordOffsets(last).get(4);
+        try (var ch = java.nio.channels.FileChannel.open(last, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(4).putInt(0, 0x7FFF_FFF0), bad);
+        }
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, ONE_SEGMENT));
+        assertEquals(bad, e.offset());
+        assertTrue(e.getMessage().contains("record length"), e.getMessage());
+    }
+
+    @Test
+    void corruptionInAnEarlierSegmentRefusesToOpenEvenAtItsTail() throws IOException {
+        buildLog(SMALL, 40);
+        Path first = segmentFiles(dir).get(0);
+        List<Long> offsets = recordOffsets(first);
+        long lastRecord = offsets.get(offsets.size() - 2);
+        flipByte(first, offsets.get(offsets.size() - 1) - 1);
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, SMALL));
+        assertEquals(first, e.file());
+        assertEquals(lastRecord, e.offset());
+        assertTrue(e.getMessage().contains("not the last segment"), e.getMessage());
+    }
+
+    @Test
+    void tornEarlierSegmentRefusesToOpen() throws IOException {
+        buildLog(SMALL, 40);
+        Path second = segmentFiles(dir).get(1);
+        long size = Files.size(second);
+        try (var ch = java.nio.channels.FileChannel.open(second, StandardOpenOption.WRITE)) {
+            ch.truncate(size - 3);
+        }
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, SMALL));
+        assertEquals(second, e.file());
+        assertTrue(e.getMessage().contains("incomplete record"), e.getMessage());
+    }
+
+    @Test
+    void badHeaderOfAnEarlierSegmentRefusesToOpen() throws IOException {
+        buildLog(SMALL, 40);
+        Path second = segmentFiles(dir).get(1);
+        flipByte(second, 0);
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, SMALL));
+        assertEquals(second, e.file());
+        assertEquals(0, e.offset());
+        assertTrue(e.getMessage().contains("magic"), e.getMessage());
+    }
+
+    @Test
+    void versionGapBetweenSegmentsRefusesToOpen() throws IOException {
+        buildLog(SMALL, 40);
+        List<Path> files = segmentFiles(dir);
+        Files.delete(files.get(2));
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, SMALL));
+        assertEquals(files.get(3), e.file());
+        assertTrue(e.getMessage().contains("version gap"), e.getMessage());
+    }
+
+    @Test
+    void aValidRecordWithTheWrongVersionRefusesToOpen() throws IOException {
+        Path last = buildLog(ONE_SEGMENT, 10);
+        List<Long> offsets = recordOffsets(last);
+        byte[] all = Files.readAllBytes(last);
+        byte[] third = Arrays.copyOfRange(all, (int) (long) offsets.get(2), (int) (long) offsets.get(3));
+        Files.write(last, third, StandardOpenOption.APPEND); // version 3 again where 11 belongs
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, ONE_SEGMENT));
+        assertEquals(all.length, e.offset());
+        assertTrue(e.getMessage().contains("expected version 11"), e.getMessage());
+    }
+
+    @Test
+    void unrelatedFilesInTheLogDirectoryAreIgnored() throws IOException {
+        buildLog(SMALL, 10);
+        Files.writeString(dir.resolve("log").resolve("notes.txt"), "hello");
+        try (SegmentedFileLog log = open(dir, SMALL)) {
+            assertReads(log, 1, 10);
+        }
+    }
+
+    private static void flipByte(Path file, long offset) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, offset);
+            b.put(0, (byte) (b.get(0) ^ 0x5A));
+            ch.write(b.rewind(), offset);
+        }
+    }
+}
