@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Benchmarks GET /ok on WeaselDB and the peers of ../shared/peers in the same run, with wrk.
+#
+#   bench/http-bench.sh [SERVERS...]     default: weaseldb netty helidon jetty jdk nginx
+#
+# For each repetition (REPS, default 3) and each server: start it, warm up, then measure
+# `wrk -t1 -c C -d SECS` at C in CONNS (default "64 1000") plus GET /ok pipelined 16 deep at 64
+# connections. Server CPU time is read from /proc/PID/stat around each measured run, so the table
+# shows CPU microseconds per request next to req/s and p99. Prints one row per run and then a
+# summary of medians with ratios against Netty's medians from the same run.
+#
+# Environment: REPS (3), SECS (10), WARMUP (3), CONNS ("64 1000"), PORT (18080), JAVA_HOME,
+#   WEASEL_OPTS (JVM flags for weaseldb, default -Xmx1g), PEERS_DIR (../shared/peers),
+#   OUT (result file, default bench/results/http-<stamp>.txt).
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+SERVERS=("${@:-weaseldb netty helidon jetty jdk nginx}")
+read -r -a SERVERS <<< "${SERVERS[*]}"
+REPS=${REPS:-3}; SECS=${SECS:-10}; WARMUP=${WARMUP:-3}; CONNS=${CONNS:-64 1000}; PORT=${PORT:-18080}
+WEASEL_OPTS=${WEASEL_OPTS:--Xmx1g}
+PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
+if [[ -z ${JAVA_HOME:-} ]] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then
+  for d in /usr/lib/jvm/*25* /usr/lib/jvm/*; do
+    "$d/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])' && { JAVA_HOME=$d; break; }
+  done
+fi
+export JAVA_HOME
+JAVA=$JAVA_HOME/bin/java
+mkdir -p "$HERE/results"
+OUT=${OUT:-$HERE/results/http-$(date -u +%Y%m%dT%H%M%SZ).txt}
+TMP=$(mktemp -d -t weasel-bench.XXXXXX)
+trap 'stop_server; rm -rf "$TMP"' EXIT
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 2; }
+
+# Peers: build a copy of the read-only harness once.
+PEERS_JAR=$TMP/peers/target/peers.jar
+need_peers=0
+for s in "${SERVERS[@]}"; do case $s in netty|helidon|jetty|jdk) need_peers=1;; esac; done
+if [[ $need_peers == 1 ]]; then
+  cp -r "$PEERS_DIR" "$TMP/peers" && chmod -R u+w "$TMP/peers"
+  (cd "$TMP" && mvn -q -f peers/pom.xml package) || { echo "peer build failed" >&2; exit 2; }
+fi
+[[ -f $ROOT/target/weaseldb.jar ]] || (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
+
+SPID=
+start_server() {
+  local s=$1
+  case $s in
+    weaseldb)
+      cat > "$TMP/weasel.toml" <<TOML
+[http]
+bind_address = "127.0.0.1"
+port = $PORT
+[storage]
+data_dir = "$TMP/data"
+fsync = false
+TOML
+      rm -rf "$TMP/data"
+      # shellcheck disable=SC2086
+      "$JAVA" $WEASEL_OPTS -jar "$ROOT/target/weaseldb.jar" --config "$TMP/weasel.toml" > "$TMP/server.log" 2>&1 &
+      SPID=$! ;;
+    nginx)
+      sed "s/8080/$PORT/" "$PEERS_DIR/nginx.conf" > "$TMP/nginx.conf"
+      mkdir -p "$TMP/nginx"
+      nginx -c "$TMP/nginx.conf" -p "$TMP/nginx/" > "$TMP/server.log" 2>&1 &
+      SPID=$! ;;
+    *)
+      "$JAVA" -Xmx1g -jar "$PEERS_JAR" "$s" "$PORT" > "$TMP/server.log" 2>&1 &
+      SPID=$! ;;
+  esac
+  for _ in $(seq 1 200); do
+    curl -sf "http://127.0.0.1:$PORT/ok" >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  echo "$s did not start:" >&2; cat "$TMP/server.log" >&2; exit 1
+}
+stop_server() {
+  [[ -n ${SPID:-} ]] || return 0
+  if [[ -d /proc/$SPID ]]; then
+    kill -TERM "$SPID" 2>/dev/null || true
+    for _ in $(seq 1 100); do [[ -d /proc/$SPID ]] || break; sleep 0.1; done
+    kill -KILL "$SPID" 2>/dev/null || true
+  fi
+  wait "$SPID" 2>/dev/null || true
+  SPID=
+}
+cpu_ticks() { # utime+stime of the server and its children (nginx workers)
+  local total=0 p
+  for p in $SPID $(pgrep -P "$SPID" 2>/dev/null || true); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+HZ=$(getconf CLK_TCK)
+
+run_wrk() { # label conns script -> prints "rps p99_ms cpu_us_per_req"
+  local conns=$1 script=$2 args=()
+  [[ -n $script ]] && args=(-s "$script")
+  wrk -t1 -c "$conns" -d "${WARMUP}s" "${args[@]}" "http://127.0.0.1:$PORT/ok" > /dev/null 2>&1 || true
+  local t0; t0=$(cpu_ticks)
+  wrk -t1 -c "$conns" -d "${SECS}s" --latency "${args[@]}" "http://127.0.0.1:$PORT/ok" > "$TMP/wrk.log" 2>&1 || true
+  local t1; t1=$(cpu_ticks)
+  awk -v ticks=$((t1 - t0)) -v hz="$HZ" -v pipe="$script" '
+    /Requests\/sec/ {rps=$2}
+    /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; p99=v}
+    /requests in/ {n=$1}
+    END { if (pipe != "") p99="-"; printf "%s %s %.2f\n", rps, p99, (n > 0 ? ticks / hz * 1e6 / n : 0) }' "$TMP/wrk.log"
+}
+
+echo "# $(date -u) $(nproc) cores; reps=$REPS secs=$SECS; server rps p99_ms cpu_us_per_req" | tee "$OUT"
+for rep in $(seq 1 "$REPS"); do
+  order=("${SERVERS[@]}")
+  if (( rep % 2 == 0 )); then for ((i=${#SERVERS[@]}-1, j=0; i>=0; i--, j++)); do order[j]=${SERVERS[i]}; done; fi
+  for s in "${order[@]}"; do
+    start_server "$s"
+    for c in $CONNS; do echo "$rep $s GET/ok $c $(run_wrk "$c" "")" | tee -a "$OUT"; done
+    echo "$rep $s GET/ok-pipe16 64 $(run_wrk 64 "$PEERS_DIR/pipeline.lua")" | tee -a "$OUT"
+    stop_server
+  done
+done
+
+echo "# medians (ratio = server / netty for rps; cpu ratio = server cpu per request / netty's)" | tee -a "$OUT"
+awk '!/^#/ { k=$2" "$3" "$4; rps[k]=rps[k]" "$5; p99[k]=p99[k]" "$6; cpu[k]=cpu[k]" "$7; keys[k]=1 }
+  function med(s,   a, n, i, j, t) { n=split(s, a, " "); for (i=1;i<=n;i++) for (j=i+1;j<=n;j++) if (a[j]+0<a[i]+0) {t=a[i];a[i]=a[j];a[j]=t}; return (n%2)?a[(n+1)/2]:(a[n/2]+a[n/2+1])/2 }
+  END { for (k in keys) { split(k, p, " "); m[k]=med(rps[k]); c[k]=med(cpu[k]); q[k]=(p99[k] ~ /-/)?"-":med(p99[k]) }
+        for (k in keys) { split(k, p, " "); nk="netty "p[2]" "p[3];
+          printf "%-9s %-13s %5s  rps %9.0f  p99 %6s ms  cpu %6.2f us/req  rps/netty %s  cpu/netty %s\n", p[1], p[2], p[3], m[k], q[k], c[k],
+            (nk in m && m[nk]>0) ? sprintf("%.2f", m[k]/m[nk]) : "-", (nk in c && c[nk]>0) ? sprintf("%.2f", c[k]/c[nk]) : "-" } }' "$OUT" | sort | tee -a "$OUT"
