@@ -34,4 +34,15 @@ public interface Exchange {
 
     /** True once the server is draining: long-lived handlers (event streams) should finish. */
     boolean draining();
+
+    /**
+     * Closes the connection from any thread: a write or wait in progress on the connection's thread fails
+     * with an IOException. For cutting off a subscriber that fell too far behind.
+     */
+    void abort();
+
+    /** Per-connection state a handler keeps across requests (e.g. a reusable pipeline completion); null at first. */
+    Object attachment();
+
+    void attach(Object attachment);
 }

@@ -57,6 +57,8 @@ final class Connection implements Runnable, Exchange {
     private final OutputBuffer out;
     private SelectionKey key;
 
+    private volatile boolean aborted;
+    private Object attachment;
     private BufferPool.Buf in; // null while idle
     private int inStart;       // first unconsumed input byte
     private int inEnd;         // end of input read so far
@@ -94,9 +96,9 @@ final class Connection implements Runnable, Exchange {
         waitingOps = ops; // volatile write after deadline: the poller's scan reads ops first, then deadline
         poller.arm(key, ops);
         int s;
-        while ((s = signal) == 0) LockSupport.park(this);
+        while ((s = signal) == 0 && !aborted) LockSupport.park(this);
         waitingOps = 0;
-        return s;
+        return aborted ? CLOSED : s;
     }
 
     /** Tells the poller that the readiness it woken us for has been consumed (see Poller#unacked). */
@@ -423,6 +425,27 @@ final class Connection implements Runnable, Exchange {
     @Override
     public boolean draining() {
         return server.draining();
+    }
+
+    @Override
+    public void abort() {
+        aborted = true;
+        try {
+            ch.close(); // any syscall in progress or to come fails
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        LockSupport.unpark(thread);
+    }
+
+    @Override
+    public Object attachment() {
+        return attachment;
+    }
+
+    @Override
+    public void attach(Object attachment) {
+        this.attachment = attachment;
     }
 
     // ------------------------------------------------------------------ output
