@@ -19,25 +19,34 @@ import java.util.function.Supplier;
  * style of the LMAX Disruptor.
  *
  * <pre>
- *  producers (any threads, lock-free)      stage threads (platform, one per stage or N if parallel)
- *  claim (CAS) → fill → publish (release)
- *        │
- *        ▼
- *  ┌──────────────── ring: ringBufferSize pre-allocated events ────────────────┐
- *  │ … │ s-3 │ s-2 │ s-1 │  s  │ … │   each stage k processes up to            │
- *  └───────────────────────────────────────────────────────────────────────────┘   min(stage k-1 sequences);
- *     stage 0 ──► stage 1 ──► … ──► last stage ──┐ producers never overwrite a
- *        ▲                                       │ slot the last stage has not
- *        └─────────── gating (ring full → FULL) ─┘ passed (they fail fast instead)
+ *  producers (any thread)            ring of ringBufferSize pre-allocated events
+ *  claim: CAS cursor        ┌────┬────┬────┬────┬────┬────┬────┬────┐
+ *  fill:  translator   ───► │ 12 │ 13 │ 14 │ 15 │  8 │  9 │ 10 │ 11 │
+ *  publish: stamp slot      └────┴────┴────┴────┴────┴────┴────┴────┘
+ *                             ▲ gating: a claim may not lap the last stage (FULL instead)
+ *                             │
+ *  stage 0 ──► stage 1 (N threads, seq % N) ──► … ──► last stage ──► Completion.complete()
+ *  each stage processes up to the minimum sequence of the stage before it, a batch at a time
  * </pre>
  *
  * <p>Publishing ({@link #tryPublish}) never blocks: it returns {@link PublishResult#FULL} when the ring
  * is full and {@link PublishResult#STOPPED} when the pipeline is not running, counting either in
  * {@code weaseldb.pipeline.rejected{pipeline, reason=full|stopped}}. Stage threads batch: each takes
  * everything available (up to {@code maxBatchSize}), calls {@link Stage#onEvent} per event with
- * {@code endOfBatch} on the last, and then advances its sequence once. Idle stage threads park (see
- * {@link StageWorker} for the wait strategy) and are woken by the publish or upstream advance that
- * gives them work.
+ * {@code endOfBatch} on the last, and only then advances its sequence. Idle stage threads spin
+ * briefly, yield, then park, and are woken by the publish or upstream advance that gives them work
+ * (see {@link StageWorker}); an idle pipeline uses no CPU.
+ *
+ * <p>Memory ordering, in one place: a producer's writes to its event are published by a release
+ * store of the slot's stamp, which stage 0 acquire-loads; each stage publishes its writes by a release
+ * store of its sequence, which the next stage (and, for the last stage, a producer about to refill
+ * the slot) acquire-loads. Wake-ups use a Dekker pattern (store, full fence, load on both sides).
+ *
+ * <p>Meters (tags {@code pipeline}, {@code stage}): gauge {@code weaseldb.pipeline.queue.depth}
+ * (claimed minus processed by the stage), timer {@code weaseldb.pipeline.wait} (per event: from
+ * publish, or from the previous stage's batch end, to the start of this stage's batch), timer
+ * {@code weaseldb.pipeline.service} (per batch), summary {@code weaseldb.pipeline.batch.size};
+ * counter {@code weaseldb.pipeline.rejected} (tags {@code pipeline}, {@code reason}).
  *
  * <p>Lifecycle: {@link #start()} once, then {@link #stop(Duration)}, which closes the ring, waits for
  * every already-claimed event to go through every stage, and stops the threads. Not restartable.
@@ -78,12 +87,12 @@ public final class Pipeline<E> {
         this.ring = new RingBuffer<>(b.config.ringBufferSize(), b.eventFactory, sequences[stageCount - 1]);
         // Built last-to-first: each stage needs its downstream threads to wake them.
         @SuppressWarnings("unchecked")
-        StageWorker<E>[][] workers = new StageWorker[stageCount][];
+        StageWorker<E>[][] workers = (StageWorker<E>[][]) new StageWorker<?>[stageCount][];
         List<StageWorker<E>> all = new ArrayList<>();
         for (int k = stageCount - 1; k >= 0; k--) {
             StageSpec<E> spec = b.specs.get(k);
             @SuppressWarnings("unchecked")
-            StageWorker<E>[] group = new StageWorker[spec.threads()];
+            StageWorker<E>[] group = (StageWorker<E>[]) new StageWorker<?>[spec.threads()];
             StageMetrics metrics = new StageMetrics(b.registry, name, spec.name(), b.config.ringBufferSize(),
                     sequences[k], this::depth);
             for (int i = 0; i < spec.threads(); i++) {
