@@ -1,8 +1,11 @@
 /**
- * Service pipelines: bounded single-consumer ring buffers (LMAX Disruptor style) whose stages each
- * run on one platform thread, with a wait strategy that parks when idle and batches when busy.
+ * Service pipelines: one bounded, pre-allocated ring buffer of mutable events per pipeline (LMAX
+ * Disruptor style), published to by any number of threads without locks or blocking, and processed
+ * by an ordered chain of stages, each on its own platform thread (or N threads for a parallel
+ * stage), batching when busy and parking when idle. {@link io.weaseldb.pipeline.Completion} hands
+ * results back to the waiting (virtual) thread.
  *
  * <p>Owns: sequences, publication, stage threads, back-pressure (publishing never blocks).
- * May call: {@code metrics}. Knows nothing about HTTP.
+ * May call: Micrometer (its meters). Knows nothing about HTTP or commits.
  */
 package io.weaseldb.pipeline;
