@@ -50,7 +50,15 @@ public final class Main {
             return;
         }
 
-        WeaselServer server = WeaselServer.start(cfg);
+        WeaselServer server;
+        try {
+            server = WeaselServer.start(cfg);
+        } catch (java.io.IOException e) {
+            // e.g. a corrupt log (names file and offset), a data dir locked by another process, a port in use
+            System.err.println("weaseldb: cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable stop = () -> Thread.ofPlatform().name("weaseldb-shutdown").start(() -> {
             server.shutdown();

@@ -1,18 +1,35 @@
 package io.weaseldb.server;
 
+import io.weaseldb.api.CommitHandlers;
+import io.weaseldb.commit.CommitLimits;
+import io.weaseldb.commit.CommitPipeline;
+import io.weaseldb.commit.CommitRequestParsers;
+import io.weaseldb.commit.ConflictHistory;
+import io.weaseldb.commit.Resolver;
+import io.weaseldb.commit.ResolverConfig;
 import io.weaseldb.config.ServerConfig;
 import io.weaseldb.http.Method;
 import io.weaseldb.http.Route;
 import io.weaseldb.http.Router;
 import io.weaseldb.metrics.Metrics;
 import io.weaseldb.net.NetServer;
+import io.weaseldb.pipeline.PipelineConfig;
+import io.weaseldb.storage.DataDirLock;
+import io.weaseldb.storage.SegmentedFileLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** Wires config, metrics, routes and the network into one running server. */
+/**
+ * Wires config, storage, the commit pipeline, routes and the network into one running server, and takes
+ * them down in the reverse order: network drain first (in-flight commits still complete), then the
+ * pipeline, then the log.
+ */
 public final class WeaselServer implements AutoCloseable {
     private static final byte[] OK = "OK".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] READY = "{\"ready\":true}".getBytes(StandardCharsets.US_ASCII);
@@ -20,30 +37,71 @@ public final class WeaselServer implements AutoCloseable {
 
     private final ServerConfig cfg;
     private final Metrics metrics;
+    private final DataDirLock lock;
+    private final SegmentedFileLog log;
+    private final CommitPipeline commits;
     private final NetServer net;
     private final InetSocketAddress address;
     private volatile boolean ready;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private WeaselServer(ServerConfig cfg, Consumer<Router> extraRoutes) throws IOException {
         this.cfg = cfg;
         this.metrics = Metrics.create(cfg.metrics().enabled());
-        Router router = new Router();
-        router.exact("/ok", new Route("/ok", Method.GET, null,
-            ex -> ex.respond(200, "text/plain", OK)));
-        router.exact("/ready", new Route("/ready", Method.GET, null, ex -> {
-            boolean r = ready && !ex.draining();
-            ex.respond(r ? 200 : 503, "application/json", r ? READY : NOT_READY);
-        }));
-        if (metrics.enabled()) {
-            router.exact("/metrics", new Route("/metrics", Method.GET, null, ex -> {
-                String accept = ex.request().header("Accept");
-                ex.respond(200, Metrics.contentType(accept), metrics.scrape(accept));
+        ServerConfig.Storage st = cfg.storage();
+        Files.createDirectories(st.dataDir());
+        this.lock = DataDirLock.acquire(st.dataDir());
+        boolean started = false;
+        try {
+            if (!st.fsync()) {
+                System.err.println("weaseldb: WARNING: storage.fsync = false: acknowledged commits can be lost on a "
+                    + "crash or power failure; use only for benchmarks");
+            }
+            this.log = SegmentedFileLog.open(st.dataDir(),
+                SegmentedFileLog.Options.defaults().withFsync(st.fsync()).withSegmentBytes(st.segmentBytes()),
+                metrics.registry());
+            this.commits = commitPipeline(cfg, log, metrics);
+            commits.start();
+
+            Router router = new Router();
+            router.exact("/ok", new Route("/ok", Method.GET, null, ex -> ex.respond(200, "text/plain", OK)));
+            router.exact("/ready", new Route("/ready", Method.GET, null, ex -> {
+                boolean r = ready && !ex.draining() && commits.healthy();
+                ex.respond(r ? 200 : 503, "application/json", r ? READY : NOT_READY);
             }));
+            if (metrics.enabled()) {
+                router.exact("/metrics", new Route("/metrics", Method.GET, null, ex -> {
+                    String accept = ex.request().header("Accept");
+                    ex.respond(200, Metrics.contentType(accept), metrics.scrape(accept));
+                }));
+            }
+            CommitRequestParsers parsers = CommitRequestParsers.standard(commitLimits(cfg.commit()));
+            for (Route r : new CommitHandlers(commits, parsers).routes()) router.exact(r.name(), r);
+            extraRoutes.accept(router);
+
+            this.net = new NetServer(cfg.http(), router, metrics.http());
+            this.address = net.start();
+            this.ready = true;
+            started = true;
+        } finally {
+            if (!started) closeStorage();
         }
-        extraRoutes.accept(router);
-        this.net = new NetServer(cfg.http(), router, metrics.http());
-        this.address = net.start();
-        this.ready = true;
+    }
+
+    private static CommitPipeline commitPipeline(ServerConfig cfg, SegmentedFileLog log, Metrics metrics) throws IOException {
+        ServerConfig.Commit c = cfg.commit();
+        ResolverConfig rc = new ResolverConfig(c.conflictWindowVersions(), ConflictHistory.DEFAULT_MAX_BYTES,
+            Duration.ofHours(c.requestIdRetentionHours()), c.requestIdRetentionVersions());
+        // A new leadership term per process start (API.md: leader_id changes on every start).
+        Resolver resolver = Resolver.recover(log, UUID.randomUUID().toString(), rc, System::currentTimeMillis);
+        ServerConfig.Pipeline p = cfg.http().pipeline(CommitHandlers.PIPELINE);
+        // One resolve thread and one persist thread, plus `threads` respond threads (the parallel stage).
+        PipelineConfig pc = PipelineConfig.of(CommitHandlers.PIPELINE, p.ringBufferSize(), 2 + p.threads());
+        return new CommitPipeline(pc, p.threads(), resolver, log, r -> { }, metrics.registry());
+    }
+
+    private static CommitLimits commitLimits(ServerConfig.Commit c) {
+        return new CommitLimits(c.maxKeyBytes(), c.maxValueBytes(), c.minRequestIdLength());
     }
 
     public static WeaselServer start(ServerConfig cfg) throws IOException {
@@ -61,11 +119,31 @@ public final class WeaselServer implements AutoCloseable {
 
     public Metrics metrics() { return metrics; }
 
+    public CommitPipeline commits() { return commits; }
+
     /** Graceful stop within {@code [http] drain_timeout_sec}. */
     public void shutdown() {
+        if (!stopped.compareAndSet(false, true)) return;
         ready = false;
         net.shutdown(TimeUnit.SECONDS.toNanos(cfg.http().drainTimeoutSec()));
+        closeStorage();
         metrics.close();
+    }
+
+    private void closeStorage() {
+        if (commits != null && !commits.stop(Duration.ofSeconds(10))) {
+            System.err.println("weaseldb: commit pipeline did not drain within 10 s");
+        }
+        try {
+            if (log != null) log.close();
+        } catch (IOException e) {
+            System.err.println("weaseldb: closing the commit log failed: " + e.getMessage());
+        }
+        try {
+            lock.close();
+        } catch (IOException e) {
+            System.err.println("weaseldb: releasing the data directory lock failed: " + e.getMessage());
+        }
     }
 
     @Override

@@ -1,0 +1,247 @@
+package io.weaseldb.commit;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.weaseldb.pipeline.Completion;
+import io.weaseldb.pipeline.EventTranslator;
+import io.weaseldb.pipeline.Pipeline;
+import io.weaseldb.pipeline.PipelineConfig;
+import io.weaseldb.pipeline.PublishResult;
+import io.weaseldb.pipeline.Stage;
+import io.weaseldb.storage.CommitLog;
+import io.weaseldb.storage.LogRecord;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The {@code commit_status} service pipeline: commit and status requests share one ring, so their order is
+ * one order.
+ *
+ * <pre>
+ *  connection vthreads ─tryPublish─▶ [ring] ─▶ resolve ─▶ persist ─▶ respond (×threads) ─▶ Ticket.complete()
+ *                                             (1 thread)  (1 thread)
+ * </pre>
+ *
+ * <ul>
+ *   <li><b>resolve</b> (one thread) is the sequencer: bans from status queries, leader check, request-id
+ *       dedup, preconditions against the conflict history, then the next version for a commit. Versions are
+ *       given only after the decision, so aborted transactions take none and versions stay gap-free; a status
+ *       query is answered from the state at its place in the sequence.</li>
+ *   <li><b>persist</b> (one thread) appends each new commit and, at the end of the batch, makes the whole
+ *       batch durable with one sync (group commit), then publishes the durable version and hands the records
+ *       to the change feed.</li>
+ *   <li><b>respond</b> ({@code threads} threads) turns each outcome into its HTTP answer and wakes the
+ *       waiting connection. An answer that claims a version is given only if that version is durable.</li>
+ * </ul>
+ *
+ * If the log fails (a write or fsync error), nothing more can be acknowledged safely: every later commit is
+ * refused with 503 and {@link #healthy()} turns false (readiness), because a version already handed out
+ * cannot be skipped without a gap.
+ */
+public final class CommitPipeline {
+    /**
+     * A connection's ticket into the pipeline, reused for each of its requests: the handler sets the input,
+     * the respond stage sets {@link #status} and {@link #body}, then completes it. Publishing copies the
+     * input into a ring slot, so it allocates nothing.
+     */
+    public static final class Ticket extends Completion {
+        private Kind kind;
+        private CommitRequest request;
+        private byte[] payload;
+        private String statusId;
+        /** The answer, valid once {@link #await()} returned. */
+        public int status;
+        public byte[] body;
+    }
+
+    private enum Kind { COMMIT, STATUS }
+
+    /** A ring slot; pre-allocated and reused. */
+    static final class Event {
+        Kind kind;
+        CommitRequest request;
+        byte[] payload;
+        String statusId;
+        RequestStatus status;
+        final Outcome outcome = new Outcome();
+        Ticket ticket;
+    }
+
+    private static final EventTranslator<Event, Ticket> FILL = (slot, seq, t) -> {
+        slot.kind = t.kind;
+        slot.request = t.request;
+        slot.payload = t.payload;
+        slot.statusId = t.statusId;
+        slot.ticket = t;
+        slot.status = null;
+    };
+
+    private final Resolver resolver;
+    private final CommitLog log;
+    private final Consumer<LogRecord> onDurable;
+    private final Pipeline<Event> pipeline;
+    private final Counter commits;
+    private final Map<Outcome.Kind, Counter> notCommitted = new EnumMap<>(Outcome.Kind.class);
+    private volatile long durableVersion;
+    private volatile boolean storageFailed;
+
+    /**
+     * @param onDurable called on the persist thread for each record once durable, in version order; must not block
+     */
+    public CommitPipeline(PipelineConfig config, int respondThreads, Resolver resolver, CommitLog log,
+                          Consumer<LogRecord> onDurable, MeterRegistry registry) {
+        this.resolver = resolver;
+        this.log = log;
+        this.onDurable = onDurable;
+        this.durableVersion = resolver.lastVersion();
+        this.commits = Counter.builder("weaseldb.commits").description("transactions committed (durable)").register(registry);
+        for (Outcome.Kind k : Outcome.Kind.values()) {
+            if (k == Outcome.Kind.COMMITTED || k == Outcome.Kind.DUPLICATE) continue;
+            notCommitted.put(k, Counter.builder("weaseldb.commit.conflicts")
+                .description("commits not committed, by reason")
+                .tag("reason", k.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+        }
+        Gauge.builder("weaseldb.commit.version", this, CommitPipeline::durableVersion)
+            .description("latest durable committed version").register(registry);
+        this.pipeline = Pipeline.builder(config, Event::new, registry)
+            .stage("resolve", this::resolve)
+            .stage("persist", new Persist())
+            .parallelStage("respond", respondThreads, i -> this::respond)
+            .build();
+    }
+
+    public void start() { pipeline.start(); }
+
+    /** Drains every published request, then stops the stage threads. */
+    public boolean stop(Duration timeout) { return pipeline.stop(timeout); }
+
+    /** Latest version that is durable: ≥ every version acknowledged so far. */
+    public long durableVersion() { return durableVersion; }
+
+    public String leaderId() { return resolver.leaderId(); }
+
+    /** False once the log has failed: nothing more can be committed. */
+    public boolean healthy() { return !storageFailed; }
+
+    /**
+     * Publishes a commit; the caller then awaits {@code ticket}. Never blocks: FULL or STOPPED when the ring has
+     * no room or the pipeline is stopping.
+     *
+     * @param payload the operations as the log and the change feed store them (encoded by the caller, off the
+     *                pipeline's threads)
+     */
+    public PublishResult submitCommit(Ticket ticket, CommitRequest request, byte[] payload) {
+        ticket.reset();
+        ticket.kind = Kind.COMMIT;
+        ticket.request = request;
+        ticket.payload = payload;
+        ticket.statusId = null;
+        return publish(ticket);
+    }
+
+    /** Publishes a status query (which bans the id from here on). */
+    public PublishResult submitStatus(Ticket ticket, String requestId) {
+        ticket.reset();
+        ticket.kind = Kind.STATUS;
+        ticket.request = null;
+        ticket.payload = null;
+        ticket.statusId = requestId;
+        return publish(ticket);
+    }
+
+    private PublishResult publish(Ticket t) {
+        PublishResult r = pipeline.tryPublish(FILL, t);
+        t.request = null; // the slot holds them now
+        t.payload = null;
+        return r;
+    }
+
+    // ------------------------------------------------------------------ stages
+
+    private void resolve(Event e, long seq, boolean endOfBatch) {
+        if (e.kind == Kind.STATUS) {
+            e.status = resolver.status(e.statusId);
+        } else {
+            resolver.resolve(e.request, e.outcome);
+        }
+    }
+
+    /** Appends new commits; one sync per batch (group commit). Single-threaded. */
+    private final class Persist implements Stage<Event> {
+        private final List<LogRecord> batch = new ArrayList<>();
+
+        @Override
+        public void onEvent(Event e, long seq, boolean endOfBatch) {
+            if (e.kind == Kind.COMMIT && e.outcome.mustPersist() && !storageFailed) {
+                Outcome o = e.outcome;
+                LogRecord r = new LogRecord(o.version(), o.requestId(), o.timestampMillis(), e.payload);
+                try {
+                    log.append(r);
+                    batch.add(r);
+                } catch (IOException | RuntimeException ex) {
+                    fail(ex);
+                }
+            }
+            if (endOfBatch && !batch.isEmpty()) {
+                try {
+                    if (!storageFailed) {
+                        log.sync();
+                        durableVersion = batch.get(batch.size() - 1).version(); // before any answer is sent
+                        commits.increment(batch.size());
+                        for (LogRecord r : batch) onDurable.accept(r);
+                    }
+                } catch (IOException | RuntimeException ex) {
+                    fail(ex);
+                } finally {
+                    batch.clear();
+                }
+            }
+        }
+
+        private void fail(Exception ex) {
+            if (!storageFailed) {
+                System.err.println("weaseldb: FATAL: commit log failed; refusing commits from now on: " + ex);
+            }
+            storageFailed = true;
+        }
+    }
+
+    private void respond(Event e, long seq, boolean endOfBatch) {
+        Ticket r = e.ticket;
+        if (e.kind == Kind.STATUS) {
+            RequestStatus s = e.status;
+            if (s.kind() == RequestStatus.Kind.COMMITTED && s.version() > durableVersion) {
+                unavailable(r);
+            } else {
+                r.status = 200;
+                r.body = CommitResponses.status(e.statusId, s);
+            }
+        } else {
+            Outcome o = e.outcome;
+            if (o.committed() && o.version() > durableVersion) {
+                unavailable(r); // the log failed before this version became durable: never acknowledge it
+            } else {
+                r.status = CommitResponses.status(o);
+                r.body = CommitResponses.body(o);
+                Counter c = notCommitted.get(o.kind());
+                if (c != null) c.increment();
+            }
+        }
+        // Drop references held by the slot so a reused ring does not pin request bodies.
+        e.request = null;
+        e.payload = null;
+        e.ticket = null;
+        r.complete();
+    }
+
+    private static void unavailable(Ticket r) {
+        r.status = 503;
+        r.body = CommitResponses.error("storage_unavailable", "the commit log failed; this server cannot commit");
+    }
+}
