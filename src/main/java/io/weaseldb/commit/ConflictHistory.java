@@ -173,6 +173,11 @@ public final class ConflictHistory {
         return r != null && r.version > v && Arrays.compareUnsigned(r.end, begin) > 0;
     }
 
+    /** Tree entries held (single keys plus range pieces): for tests of eviction. */
+    int entryCount() {
+        return points.size() + ranges.size();
+    }
+
     private void checkable(long v) {
         if (v < oldestCheckable) {
             throw new IllegalArgumentException("read version " + v + " is older than the history (" + oldestCheckable + ")");
