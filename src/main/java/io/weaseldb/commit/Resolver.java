@@ -78,7 +78,7 @@ public final class Resolver {
                     try {
                         history.record(r.version(), OperationsCodec.decodeJson(r.payload()));
                     } catch (IOException e) {
-                        throw new UncheckedIOException("log record " + r.version() + ": " + e.getMessage(), e);
+                        throw new UncheckedIOException(new IOException("log record " + r.version() + ": " + e.getMessage(), e));
                     }
                 }
                 return true;
