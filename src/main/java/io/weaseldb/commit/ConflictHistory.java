@@ -152,8 +152,7 @@ public final class ConflictHistory {
         if (v >= lastVersion) {
             return false;
         }
-        Node n = points.find(key);
-        if (n != null && n.version > v) {
+        if (points.containsAbove(key, v)) {
             return true;
         }
         Node r = ranges.floor(key);

@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 final class KeyVersionTree {
     static final class Node {
         final byte[] start;
+        final long prefix;    // first 8 bytes of start: most comparisons end here without touching the array
         byte[] end;           // exclusive end of a range node; null for a single key
         long version;
         long max;             // max version in this subtree
@@ -28,6 +29,7 @@ final class KeyVersionTree {
 
         Node(byte[] start, byte[] end, long version, int priority) {
             this.start = start;
+            this.prefix = prefix(start);
             this.end = end;
             this.version = version;
             this.max = version;
@@ -48,9 +50,10 @@ final class KeyVersionTree {
     }
 
     Node find(byte[] key) {
+        long p = prefix(key);
         Node n = root;
         while (n != null) {
-            int c = Arrays.compareUnsigned(key, n.start);
+            int c = compare(key, p, n);
             if (c == 0) {
                 return n;
             }
@@ -59,12 +62,30 @@ final class KeyVersionTree {
         return null;
     }
 
+    /**
+     * True if {@code key} is in the tree with a version above v. Stops as soon as a subtree holds nothing
+     * newer than v: for a recent v that is a few levels down, not a full descent.
+     */
+    boolean containsAbove(byte[] key, long v) {
+        long p = prefix(key);
+        Node n = root;
+        while (n != null && n.max > v) {
+            int c = compare(key, p, n);
+            if (c == 0) {
+                return n.version > v;
+            }
+            n = c < 0 ? n.left : n.right;
+        }
+        return false;
+    }
+
     /** The node with the greatest start ≤ key, or null. */
     Node floor(byte[] key) {
+        long p = prefix(key);
         Node n = root;
         Node best = null;
         while (n != null) {
-            int c = Arrays.compareUnsigned(key, n.start);
+            int c = compare(key, p, n);
             if (c == 0) {
                 return n;
             }
@@ -80,10 +101,11 @@ final class KeyVersionTree {
 
     /** The node with the greatest start strictly below key, or null. */
     Node lower(byte[] key) {
+        long p = prefix(key);
         Node n = root;
         Node best = null;
         while (n != null) {
-            if (Arrays.compareUnsigned(key, n.start) > 0) {
+            if (compare(key, p, n) > 0) {
                 best = n;
                 n = n.right;
             } else {
@@ -98,14 +120,15 @@ final class KeyVersionTree {
      * tree (the history only grows), which lets an update raise the maxima on its path without recomputing.
      */
     void putNewest(byte[] key, long version) {
+        long p = prefix(key);
         Node n = root;
         while (n != null) {
-            int c = Arrays.compareUnsigned(key, n.start);
+            int c = compare(key, p, n);
             if (c == 0) {
                 n.version = version;
                 // Raise the path's maxima; a second descent, as nodes carry no parent pointer.
-                for (Node p = root; p != n; p = Arrays.compareUnsigned(key, p.start) < 0 ? p.left : p.right) {
-                    p.max = version;
+                for (Node a = root; a != n; a = compare(key, p, a) < 0 ? a.left : a.right) {
+                    a.max = version;
                 }
                 n.max = version;
                 return;
@@ -124,7 +147,7 @@ final class KeyVersionTree {
     /** Removes the node with this start; returns it, or null when absent. */
     Node remove(byte[] key) {
         removedNode = null;
-        root = remove(root, key);
+        root = remove(root, key, prefix(key));
         if (removedNode != null) {
             size--;
             removedNode.left = removedNode.right = null;
@@ -134,15 +157,17 @@ final class KeyVersionTree {
 
     /** True if some node with a start in [lo, hi) has a version above v. */
     boolean anyAbove(byte[] lo, byte[] hi, long v) {
+        long loPrefix = prefix(lo);
+        long hiPrefix = prefix(hi);
         Node n = root;
         while (n != null && n.max > v) {
-            if (Arrays.compareUnsigned(n.start, lo) < 0) {
+            if (compare(lo, loPrefix, n) > 0) {
                 n = n.right;
-            } else if (Arrays.compareUnsigned(n.start, hi) >= 0) {
+            } else if (compare(hi, hiPrefix, n) <= 0) {
                 n = n.left;
             } else {
                 // n splits the range: everything right of lo in its left subtree and left of hi in its right one.
-                return n.version > v || anyAtOrAbove(n.left, lo, v) || anyBelow(n.right, hi, v);
+                return n.version > v || anyAtOrAbove(n.left, lo, loPrefix, v) || anyBelow(n.right, hi, hiPrefix, v);
             }
         }
         return false;
@@ -158,9 +183,9 @@ final class KeyVersionTree {
     private Node removedNode;
 
     /** Within subtree n, any node with start ≥ lo and version > v. */
-    private static boolean anyAtOrAbove(Node n, byte[] lo, long v) {
+    private static boolean anyAtOrAbove(Node n, byte[] lo, long loPrefix, long v) {
         while (n != null && n.max > v) {
-            if (Arrays.compareUnsigned(n.start, lo) >= 0) {
+            if (compare(lo, loPrefix, n) <= 0) {
                 if (n.version > v || (n.right != null && n.right.max > v)) {
                     return true;
                 }
@@ -173,9 +198,9 @@ final class KeyVersionTree {
     }
 
     /** Within subtree n, any node with start < hi and version > v. */
-    private static boolean anyBelow(Node n, byte[] hi, long v) {
+    private static boolean anyBelow(Node n, byte[] hi, long hiPrefix, long v) {
         while (n != null && n.max > v) {
-            if (Arrays.compareUnsigned(n.start, hi) < 0) {
+            if (compare(hi, hiPrefix, n) > 0) {
                 if (n.version > v || (n.left != null && n.left.max > v)) {
                     return true;
                 }
@@ -207,7 +232,7 @@ final class KeyVersionTree {
         if (t == null) {
             return node;
         }
-        if (Arrays.compareUnsigned(node.start, t.start) < 0) {
+        if (compare(node.start, node.prefix, t) < 0) {
             t.left = insert(t.left, node);
             if (t.left.priority > t.priority) {
                 return rotateRight(t);
@@ -222,19 +247,19 @@ final class KeyVersionTree {
         return t;
     }
 
-    private Node remove(Node t, byte[] key) {
+    private Node remove(Node t, byte[] key, long keyPrefix) {
         if (t == null) {
             return null;
         }
-        int c = Arrays.compareUnsigned(key, t.start);
+        int c = compare(key, keyPrefix, t);
         if (c == 0) {
             removedNode = t;
             return merge(t.left, t.right);
         }
         if (c < 0) {
-            t.left = remove(t.left, key);
+            t.left = remove(t.left, key, keyPrefix);
         } else {
-            t.right = remove(t.right, key);
+            t.right = remove(t.right, key, keyPrefix);
         }
         pull(t);
         return t;
@@ -286,4 +311,29 @@ final class KeyVersionTree {
         }
         n.max = m;
     }
+
+    /** Orders key (with its precomputed prefix) against n's start, unsigned-lexicographically. */
+    private static int compare(byte[] key, long keyPrefix, Node n) {
+        int c = Long.compareUnsigned(keyPrefix, n.prefix);
+        return c != 0 ? c : Arrays.compareUnsigned(key, n.start);
+    }
+
+    /**
+     * The first 8 bytes, big-endian, zero-padded. Unsigned order of prefixes agrees with the order of keys
+     * whenever the prefixes differ (a zero-padded short key sorts before any longer key it is a prefix of,
+     * as the longer key's differing byte is non-zero), so equal prefixes are the only case needing the arrays.
+     */
+    static long prefix(byte[] key) {
+        if (key.length >= 8) {
+            return (long) BIG_ENDIAN_LONG.get(key, 0);
+        }
+        long p = 0;
+        for (int i = 0; i < key.length; i++) {
+            p |= (key[i] & 0xFFL) << (56 - 8 * i);
+        }
+        return p;
+    }
+
+    private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONG =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 }
