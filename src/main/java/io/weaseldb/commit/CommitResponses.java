@@ -1,0 +1,135 @@
+package io.weaseldb.commit;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The JSON bodies of {@code /v1/commit} and {@code /v1/status} responses, exactly as API.md spells them
+ * (field order included), with strings escaped by jackson. All {@code application/json}.
+ */
+public final class CommitResponses {
+    public static final String CONTENT_TYPE = "application/json";
+
+    private CommitResponses() { }
+
+    /** HTTP status for a resolved commit: 200, 409, or 400. */
+    public static int status(Outcome o) {
+        return switch (o.kind()) {
+            case COMMITTED, DUPLICATE -> 200;
+            case BAD_REQUEST -> 400;
+            default -> 409;
+        };
+    }
+
+    /** Body for a resolved commit. */
+    public static byte[] body(Outcome o) {
+        return switch (o.kind()) {
+            case COMMITTED, DUPLICATE -> committed(o.version(), o.requestId(), o.leaderId());
+            case CONFLICT -> conflict(o.requestId(), o.conflicts());
+            case LEADER_MISMATCH -> leaderMismatch(o.leaderId());
+            case READ_VERSION_TOO_OLD -> readVersionTooOld(o.oldestVersion());
+            case REQUEST_ID_BANNED -> requestIdBanned(o.requestId());
+            case BAD_REQUEST -> badRequest(o.message());
+        };
+    }
+
+    /** {@code {"status":"committed","version":N,"request_id":"…","leader_id":"…"}} */
+    public static byte[] committed(long version, String requestId, String leaderId) {
+        return write(g -> {
+            g.writeStringField("status", "committed");
+            g.writeNumberField("version", version);
+            g.writeStringField("request_id", requestId);
+            g.writeStringField("leader_id", leaderId);
+        });
+    }
+
+    /** {@code {"status":"not_committed","reason":"conflict","request_id":"…","conflicts":[0,2]}} */
+    public static byte[] conflict(String requestId, int[] conflicts) {
+        return write(g -> {
+            notCommitted(g, "conflict");
+            g.writeStringField("request_id", requestId);
+            g.writeFieldName("conflicts");
+            g.writeArray(conflicts, 0, conflicts.length);
+        });
+    }
+
+    /** {@code {"status":"not_committed","reason":"leader_mismatch","leader_id":"<current>"}} */
+    public static byte[] leaderMismatch(String currentLeaderId) {
+        return write(g -> {
+            notCommitted(g, "leader_mismatch");
+            g.writeStringField("leader_id", currentLeaderId);
+        });
+    }
+
+    /** {@code {"status":"not_committed","reason":"read_version_too_old","oldest_version":N}} */
+    public static byte[] readVersionTooOld(long oldestVersion) {
+        return write(g -> {
+            notCommitted(g, "read_version_too_old");
+            g.writeNumberField("oldest_version", oldestVersion);
+        });
+    }
+
+    /** {@code {"status":"not_committed","reason":"request_id_banned","request_id":"…"}} */
+    public static byte[] requestIdBanned(String requestId) {
+        return write(g -> {
+            notCommitted(g, "request_id_banned");
+            g.writeStringField("request_id", requestId);
+        });
+    }
+
+    /** {@code {"request_id":"ID","status":"committed","version":N}}, or without version for the other answers. */
+    public static byte[] status(String requestId, RequestStatus status) {
+        return write(g -> {
+            g.writeStringField("request_id", requestId);
+            g.writeStringField("status", status.kind().wireName());
+            if (status.kind() == RequestStatus.Kind.COMMITTED) {
+                g.writeNumberField("version", status.version());
+            }
+        });
+    }
+
+    /** {@code {"version":N,"leader_id":"…"}} for {@code GET /v1/version}. */
+    public static byte[] version(long version, String leaderId) {
+        return write(g -> {
+            g.writeNumberField("version", version);
+            g.writeStringField("leader_id", leaderId);
+        });
+    }
+
+    /** {@code {"error":"bad_request","message":"…"}} */
+    public static byte[] badRequest(String message) {
+        return error("bad_request", message);
+    }
+
+    /** {@code {"error":"<code>","message":"…"}} */
+    public static byte[] error(String code, String message) {
+        return write(g -> {
+            g.writeStringField("error", code);
+            g.writeStringField("message", message);
+        });
+    }
+
+    private static void notCommitted(JsonGenerator g, String reason) throws IOException {
+        g.writeStringField("status", "not_committed");
+        g.writeStringField("reason", reason);
+    }
+
+    @FunctionalInterface
+    private interface Fields {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static byte[] write(Fields fields) {
+        ByteArrayBuilder out = new ByteArrayBuilder(128);
+        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+            g.writeStartObject();
+            fields.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);  // never: the target is memory
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,339 @@
+package io.weaseldb.commit;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * An ordered map from key (unsigned lexicographic bytes) to the version that last touched it, augmented
+ * with the maximum version of each subtree so that "did anything with a start in [lo, hi) change after
+ * version v?" is answered in O(log n) however many keys the range holds. A treap: random priorities keep
+ * it balanced in expectation whatever order keys arrive in. Nodes may carry an {@code end} (then they stand
+ * for the range {@code [start, end)}); the tree itself only orders and aggregates by start.
+ *
+ * <p>Not thread-safe: owned by the resolve stage's single thread.
+ */
+final class KeyVersionTree {
+    static final class Node {
+        final byte[] start;
+        final long prefix;    // first 8 bytes of start: most comparisons end here without touching the array
+        byte[] end;           // exclusive end of a range node; null for a single key
+        long version;
+        long max;             // max version in this subtree
+        final int priority;
+        Node left;
+        Node right;
+        Node nextPiece;       // further pieces of the same range delete, after a newer one split it
+        boolean removed;      // no longer in the tree (pieces are evicted by reference)
+        int accountedBytes;   // memory charged for this node's range delete (head piece only)
+
+        Node(byte[] start, byte[] end, long version, int priority) {
+            this.start = start;
+            this.prefix = prefix(start);
+            this.end = end;
+            this.version = version;
+            this.max = version;
+            this.priority = priority;
+        }
+    }
+
+    private final SplittableRandom random = new SplittableRandom(System.nanoTime());
+    private Node root;
+    private int size;
+
+    int size() {
+        return size;
+    }
+
+    Node newNode(byte[] start, byte[] end, long version) {
+        return new Node(start, end, version, random.nextInt());
+    }
+
+    Node find(byte[] key) {
+        long p = prefix(key);
+        Node n = root;
+        while (n != null) {
+            int c = compare(key, p, n);
+            if (c == 0) {
+                return n;
+            }
+            n = c < 0 ? n.left : n.right;
+        }
+        return null;
+    }
+
+    /**
+     * True if {@code key} is in the tree with a version above v. Stops as soon as a subtree holds nothing
+     * newer than v: for a recent v that is a few levels down, not a full descent.
+     */
+    boolean containsAbove(byte[] key, long v) {
+        long p = prefix(key);
+        Node n = root;
+        while (n != null && n.max > v) {
+            int c = compare(key, p, n);
+            if (c == 0) {
+                return n.version > v;
+            }
+            n = c < 0 ? n.left : n.right;
+        }
+        return false;
+    }
+
+    /** The node with the greatest start ≤ key, or null. */
+    Node floor(byte[] key) {
+        long p = prefix(key);
+        Node n = root;
+        Node best = null;
+        while (n != null) {
+            int c = compare(key, p, n);
+            if (c == 0) {
+                return n;
+            }
+            if (c > 0) {
+                best = n;
+                n = n.right;
+            } else {
+                n = n.left;
+            }
+        }
+        return best;
+    }
+
+    /** The node with the greatest start strictly below key, or null. */
+    Node lower(byte[] key) {
+        long p = prefix(key);
+        Node n = root;
+        Node best = null;
+        while (n != null) {
+            if (compare(key, p, n) > 0) {
+                best = n;
+                n = n.right;
+            } else {
+                n = n.left;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Sets a single key's version, inserting it if absent. {@code version} must be ≥ every version in the
+     * tree (the history only grows), which lets an update raise the maxima on its path without recomputing.
+     */
+    void putNewest(byte[] key, long version) {
+        long p = prefix(key);
+        Node n = root;
+        while (n != null) {
+            int c = compare(key, p, n);
+            if (c == 0) {
+                n.version = version;
+                // Raise the path's maxima; a second descent, as nodes carry no parent pointer.
+                for (Node a = root; a != n; a = compare(key, p, a) < 0 ? a.left : a.right) {
+                    a.max = version;
+                }
+                n.max = version;
+                return;
+            }
+            n = c < 0 ? n.left : n.right;
+        }
+        insert(newNode(key, null, version));
+    }
+
+    /** Inserts a node whose start is not in the tree. */
+    void insert(Node node) {
+        root = insert(root, node);
+        size++;
+    }
+
+    /** Removes the node with this start; returns it, or null when absent. */
+    Node remove(byte[] key) {
+        removedNode = null;
+        root = remove(root, key, prefix(key));
+        if (removedNode != null) {
+            size--;
+            removedNode.left = removedNode.right = null;
+        }
+        return removedNode;
+    }
+
+    /** True if some node with a start in [lo, hi) has a version above v. */
+    boolean anyAbove(byte[] lo, byte[] hi, long v) {
+        long loPrefix = prefix(lo);
+        long hiPrefix = prefix(hi);
+        Node n = root;
+        while (n != null && n.max > v) {
+            if (compare(lo, loPrefix, n) > 0) {
+                n = n.right;
+            } else if (compare(hi, hiPrefix, n) <= 0) {
+                n = n.left;
+            } else {
+                // n splits the range: everything right of lo in its left subtree and left of hi in its right one.
+                return n.version > v || anyAtOrAbove(n.left, lo, loPrefix, v) || anyBelow(n.right, hi, hiPrefix, v);
+            }
+        }
+        return false;
+    }
+
+    /** Collects, in key order, the nodes whose start is in [lo, hi). */
+    void collect(byte[] lo, byte[] hi, ArrayList<Node> out) {
+        collect(root, lo, hi, out);
+    }
+
+    // ---- internals ----
+
+    private Node removedNode;
+
+    /** Within subtree n, any node with start ≥ lo and version > v. */
+    private static boolean anyAtOrAbove(Node n, byte[] lo, long loPrefix, long v) {
+        while (n != null && n.max > v) {
+            if (compare(lo, loPrefix, n) <= 0) {
+                if (n.version > v || (n.right != null && n.right.max > v)) {
+                    return true;
+                }
+                n = n.left;
+            } else {
+                n = n.right;
+            }
+        }
+        return false;
+    }
+
+    /** Within subtree n, any node with start < hi and version > v. */
+    private static boolean anyBelow(Node n, byte[] hi, long hiPrefix, long v) {
+        while (n != null && n.max > v) {
+            if (compare(hi, hiPrefix, n) > 0) {
+                if (n.version > v || (n.left != null && n.left.max > v)) {
+                    return true;
+                }
+                n = n.right;
+            } else {
+                n = n.left;
+            }
+        }
+        return false;
+    }
+
+    private static void collect(Node n, byte[] lo, byte[] hi, ArrayList<Node> out) {
+        while (n != null) {
+            boolean aboveLo = Arrays.compareUnsigned(n.start, lo) >= 0;
+            boolean belowHi = Arrays.compareUnsigned(n.start, hi) < 0;
+            if (aboveLo && belowHi) {
+                collect(n.left, lo, hi, out);
+                out.add(n);
+                n = n.right;
+            } else if (aboveLo) {
+                n = n.left;
+            } else {
+                n = n.right;
+            }
+        }
+    }
+
+    private static Node insert(Node t, Node node) {
+        if (t == null) {
+            return node;
+        }
+        if (compare(node.start, node.prefix, t) < 0) {
+            t.left = insert(t.left, node);
+            if (t.left.priority > t.priority) {
+                return rotateRight(t);
+            }
+        } else {
+            t.right = insert(t.right, node);
+            if (t.right.priority > t.priority) {
+                return rotateLeft(t);
+            }
+        }
+        pull(t);
+        return t;
+    }
+
+    private Node remove(Node t, byte[] key, long keyPrefix) {
+        if (t == null) {
+            return null;
+        }
+        int c = compare(key, keyPrefix, t);
+        if (c == 0) {
+            removedNode = t;
+            return merge(t.left, t.right);
+        }
+        if (c < 0) {
+            t.left = remove(t.left, key, keyPrefix);
+        } else {
+            t.right = remove(t.right, key, keyPrefix);
+        }
+        pull(t);
+        return t;
+    }
+
+    /** Joins two treaps where every start in a is below every start in b. */
+    private static Node merge(Node a, Node b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        if (a.priority > b.priority) {
+            a.right = merge(a.right, b);
+            pull(a);
+            return a;
+        }
+        b.left = merge(a, b.left);
+        pull(b);
+        return b;
+    }
+
+    private static Node rotateRight(Node t) {
+        Node l = t.left;
+        t.left = l.right;
+        l.right = t;
+        pull(t);
+        pull(l);
+        return l;
+    }
+
+    private static Node rotateLeft(Node t) {
+        Node r = t.right;
+        t.right = r.left;
+        r.left = t;
+        pull(t);
+        pull(r);
+        return r;
+    }
+
+    private static void pull(Node n) {
+        long m = n.version;
+        if (n.left != null && n.left.max > m) {
+            m = n.left.max;
+        }
+        if (n.right != null && n.right.max > m) {
+            m = n.right.max;
+        }
+        n.max = m;
+    }
+
+    /** Orders key (with its precomputed prefix) against n's start, unsigned-lexicographically. */
+    private static int compare(byte[] key, long keyPrefix, Node n) {
+        int c = Long.compareUnsigned(keyPrefix, n.prefix);
+        return c != 0 ? c : Arrays.compareUnsigned(key, n.start);
+    }
+
+    /**
+     * The first 8 bytes, big-endian, zero-padded. Unsigned order of prefixes agrees with the order of keys
+     * whenever the prefixes differ (a zero-padded short key sorts before any longer key it is a prefix of,
+     * as the longer key's differing byte is non-zero), so equal prefixes are the only case needing the arrays.
+     */
+    static long prefix(byte[] key) {
+        if (key.length >= 8) {
+            return (long) BIG_ENDIAN_LONG.get(key, 0);
+        }
+        long p = 0;
+        for (int i = 0; i < key.length; i++) {
+            p |= (key[i] & 0xFFL) << (56 - 8 * i);
+        }
+        return p;
+    }
+
+    private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONG =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+}

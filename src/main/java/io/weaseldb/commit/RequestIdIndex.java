@@ -1,0 +1,162 @@
+package io.weaseldb.commit;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * Which request ids committed (for retries and status queries) and which are banned (by status queries).
+ *
+ * <p>Retention: an entry is forgotten only once BOTH {@code retentionMillis} have passed since it was
+ * recorded AND more than {@code retentionVersions} versions were committed after it. Entries are recorded
+ * with non-decreasing version and time, so they expire in recording order and eviction is a FIFO pop:
+ * memory is what was recorded in the last {@code retentionMillis} (and at least the last
+ * {@code retentionVersions} versions' worth).
+ *
+ * <p>Bans follow the same rule, counted from the ban (a ban matters only for commits resolved after it,
+ * and a retry arriving after the ban is forgotten is no different from a retry arriving after the id's
+ * commit would have been forgotten). Bans are in memory only: they do not survive a restart; a client that
+ * needs the guarantee across restarts sends {@code leader_id}, which no later process will accept.
+ *
+ * <p>Status of an unknown id: {@code NOT_COMMITTED} while the index still covers every commit since
+ * version 1 (nothing was ever forgotten, nor truncated from the log before it was loaded), otherwise
+ * {@code LOG_TRUNCATED}: it may have committed before what is remembered.
+ *
+ * <p>Not thread-safe: owned by the resolve stage's single thread.
+ */
+public final class RequestIdIndex {
+    /** Returned by {@link #committedVersion} for an id not known to have committed. */
+    public static final long NOT_COMMITTED = -1;
+
+    private static final class Entry {
+        final String id;
+        final long version;       // its commit version; for a ban, the last version committed before it
+        final long timestampMillis;
+        final boolean ban;
+
+        Entry(String id, long version, long timestampMillis, boolean ban) {
+            this.id = id;
+            this.version = version;
+            this.timestampMillis = timestampMillis;
+            this.ban = ban;
+        }
+    }
+
+    private final long retentionMillis;
+    private final long retentionVersions;
+    private final LongSupplier clockMillis;
+    private final HashMap<String, Entry> byId = new HashMap<>();
+    private final ArrayDeque<Entry> inOrder = new ArrayDeque<>();
+    private long lastVersion;
+    private long lastTimestamp = Long.MIN_VALUE;
+    private long forgottenUpToVersion;
+
+    /**
+     * @param retentionMillis      minimum time an entry is kept
+     * @param retentionVersions    minimum number of later versions an entry is kept for
+     * @param lastVersion          the last version committed before the first one recorded here
+     * @param forgottenUpToVersion commits up to this version are not (and will not be) recorded here, e.g.
+     *                             those truncated from the log before recovery; 0 when the index starts at version 1
+     * @param clockMillis          wall clock, in milliseconds
+     */
+    public RequestIdIndex(long retentionMillis, long retentionVersions, long lastVersion, long forgottenUpToVersion,
+                          LongSupplier clockMillis) {
+        if (retentionMillis < 0 || retentionVersions < 0 || lastVersion < 0 || forgottenUpToVersion < 0
+                || forgottenUpToVersion > lastVersion) {
+            throw new IllegalArgumentException("retention " + retentionMillis + " ms / " + retentionVersions
+                    + " versions, lastVersion " + lastVersion + ", forgottenUpTo " + forgottenUpToVersion);
+        }
+        this.retentionMillis = retentionMillis;
+        this.retentionVersions = retentionVersions;
+        this.lastVersion = lastVersion;
+        this.forgottenUpToVersion = forgottenUpToVersion;
+        this.clockMillis = Objects.requireNonNull(clockMillis, "clockMillis");
+    }
+
+    /** The commit version of {@code id}, or {@link #NOT_COMMITTED}. */
+    public long committedVersion(String id) {
+        Entry e = byId.get(id);
+        return e == null || e.ban ? NOT_COMMITTED : e.version;
+    }
+
+    public boolean isBanned(String id) {
+        Entry e = byId.get(id);
+        return e != null && e.ban;
+    }
+
+    /**
+     * Records a commit ({@code version > lastVersion()}, gap-free in normal operation; during recovery the
+     * log's records). Its timestamp is raised to the previous entry's if the clock went backwards.
+     */
+    public void recordCommit(String id, long version, long timestampMillis) {
+        if (version <= lastVersion) {
+            throw new IllegalArgumentException("version " + version + " recorded after " + lastVersion);
+        }
+        lastVersion = version;
+        Entry e = new Entry(id, version, monotonic(timestampMillis), false);
+        byId.put(id, e);
+        inOrder.addLast(e);
+        evictExpired();
+    }
+
+    /**
+     * Answers a status query and, unless the id committed, bans it: no commit resolved from now on may use it.
+     * A repeated query renews the ban.
+     */
+    public RequestStatus queryAndBan(String id) {
+        Entry e = byId.get(id);
+        if (e != null && !e.ban) {
+            return RequestStatus.committed(e.version);
+        }
+        evictExpired();
+        Entry ban = new Entry(id, lastVersion, monotonic(clockMillis.getAsLong()), true);
+        byId.put(id, ban);
+        inOrder.addLast(ban);
+        return forgottenUpToVersion > 0 ? RequestStatus.LOG_TRUNCATED : RequestStatus.NOT_COMMITTED;
+    }
+
+    /** Forgets what both retention rules allow; also done on every record and query. */
+    public void evictExpired() {
+        long now = clockMillis.getAsLong();
+        Entry head;
+        while ((head = inOrder.peekFirst()) != null
+                && now - head.timestampMillis >= retentionMillis
+                && lastVersion - head.version > retentionVersions) {
+            inOrder.pollFirst();
+            if (byId.get(head.id) == head) {  // not superseded by a renewed ban
+                byId.remove(head.id);
+            }
+            if (!head.ban && head.version > forgottenUpToVersion) {
+                forgottenUpToVersion = head.version;
+            }
+        }
+    }
+
+    public long lastVersion() {
+        return lastVersion;
+    }
+
+    /** 0 while every commit since version 1 is remembered; else the newest version whose id may be forgotten. */
+    public long forgottenUpToVersion() {
+        return forgottenUpToVersion;
+    }
+
+    /** Ids currently remembered (committed or banned). */
+    public int size() {
+        return byId.size();
+    }
+
+    /** The time to stamp a new commit with: the clock, never earlier than the previous entry. */
+    long now() {
+        return monotonic(clockMillis.getAsLong());
+    }
+
+    private long monotonic(long millis) {
+        if (millis < lastTimestamp) {
+            millis = lastTimestamp;
+        }
+        lastTimestamp = millis;
+        return millis;
+    }
+}

@@ -1,0 +1,135 @@
+package io.weaseldb.commit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class RequestIdIndexTest {
+    private static final long HOUR = 3_600_000;
+    private final AtomicLong clock = new AtomicLong(1_000_000);
+
+    private RequestIdIndex index(long retentionVersions) {
+        return new RequestIdIndex(HOUR, retentionVersions, 0, 0, clock::get);
+    }
+
+    @Test
+    void remembersCommits() {
+        RequestIdIndex ids = index(10);
+        ids.recordCommit("a", 1, clock.get());
+        ids.recordCommit("b", 2, clock.get());
+        assertEquals(1, ids.committedVersion("a"));
+        assertEquals(2, ids.committedVersion("b"));
+        assertEquals(RequestIdIndex.NOT_COMMITTED, ids.committedVersion("c"));
+        assertEquals(RequestStatus.committed(2), ids.queryAndBan("b"));
+        assertFalse(ids.isBanned("b"), "a committed id is not banned by a status query");
+        assertThrows(IllegalArgumentException.class, () -> ids.recordCommit("d", 2, clock.get()));
+    }
+
+    @Test
+    void forgettingNeedsBothTimeAndVersions() {
+        RequestIdIndex ids = index(3);
+        ids.recordCommit("old", 1, clock.get());
+        // Many versions, little time: kept.
+        for (long v = 2; v <= 10; v++) {
+            ids.recordCommit("id" + v, v, clock.get());
+        }
+        assertEquals(1, ids.committedVersion("old"));
+        // Enough time, then: forgotten at the next eviction (versions 1..6 have more than 3 after them).
+        clock.addAndGet(HOUR);
+        ids.evictExpired();
+        assertEquals(RequestIdIndex.NOT_COMMITTED, ids.committedVersion("old"));
+        assertEquals(RequestIdIndex.NOT_COMMITTED, ids.committedVersion("id6"));
+        assertEquals(7, ids.committedVersion("id7"), "only 3 versions after it: kept");
+        assertEquals(6, ids.forgottenUpToVersion());
+
+        // Much time, few versions: kept.
+        RequestIdIndex other = index(3);
+        other.recordCommit("x", 1, clock.get());
+        other.recordCommit("y", 2, clock.get());
+        clock.addAndGet(100 * HOUR);
+        other.evictExpired();
+        assertEquals(1, other.committedVersion("x"));
+        assertEquals(0, other.forgottenUpToVersion());
+    }
+
+    @Test
+    void retentionBoundariesAreExact() {
+        RequestIdIndex ids = index(2);
+        long t0 = clock.get();
+        ids.recordCommit("a", 1, t0);
+        ids.recordCommit("b", 2, t0);
+        ids.recordCommit("c", 3, t0);
+        clock.set(t0 + HOUR - 1);
+        ids.recordCommit("d", 4, clock.get());  // 3 versions after "a": versions rule met, time rule not yet
+        assertEquals(1, ids.committedVersion("a"));
+        clock.set(t0 + HOUR);
+        ids.evictExpired();
+        assertEquals(RequestIdIndex.NOT_COMMITTED, ids.committedVersion("a"));
+        assertEquals(2, ids.committedVersion("b"), "only 2 versions after it: not more than 2");
+    }
+
+    @Test
+    void statusOfAnUnknownIdDependsOnWhetherAnythingWasForgotten() {
+        RequestIdIndex ids = index(1);
+        assertEquals(RequestStatus.NOT_COMMITTED, ids.queryAndBan("never-1"), "nothing forgotten: definitive");
+        ids.recordCommit("a", 1, clock.get());
+        ids.recordCommit("b", 2, clock.get());
+        ids.recordCommit("c", 3, clock.get());
+        assertEquals(RequestStatus.NOT_COMMITTED, ids.queryAndBan("never-2"));
+        clock.addAndGet(HOUR);
+        ids.evictExpired();
+        assertEquals(RequestStatus.LOG_TRUNCATED, ids.queryAndBan("a"), "forgotten: cannot prove it never committed");
+        assertEquals(RequestStatus.LOG_TRUNCATED, ids.queryAndBan("never-3"));
+        assertEquals(RequestStatus.committed(3), ids.queryAndBan("c"));
+
+        RequestIdIndex recovered = new RequestIdIndex(HOUR, 1, 41, 41, clock::get);  // log truncated before 42
+        assertEquals(RequestStatus.LOG_TRUNCATED, recovered.queryAndBan("whatever"));
+    }
+
+    @Test
+    void statusBansAndBansExpireByTheSameRule() {
+        RequestIdIndex ids = index(2);
+        ids.recordCommit("a", 1, clock.get());
+        assertEquals(RequestStatus.NOT_COMMITTED, ids.queryAndBan("x"));
+        assertTrue(ids.isBanned("x"));
+        assertEquals(RequestIdIndex.NOT_COMMITTED, ids.committedVersion("x"));
+        ids.recordCommit("b", 2, clock.get());
+        ids.recordCommit("c", 3, clock.get());
+        ids.recordCommit("d", 4, clock.get());  // 3 versions after the ban (made at version 1)
+        assertTrue(ids.isBanned("x"), "time rule not met");
+        clock.addAndGet(HOUR);
+        ids.evictExpired();
+        assertFalse(ids.isBanned("x"));
+        assertEquals(1, ids.forgottenUpToVersion(), "forgetting a ban does not move the commit horizon");
+    }
+
+    @Test
+    void aRepeatedQueryRenewsTheBan() {
+        RequestIdIndex ids = index(0);
+        ids.queryAndBan("x");
+        clock.addAndGet(HOUR - 1);
+        ids.recordCommit("a", 1, clock.get());
+        ids.queryAndBan("x");                      // renewed at version 1
+        clock.addAndGet(1);
+        ids.recordCommit("b", 2, clock.get());   // the first ban is now expired, the renewed one not (time)
+        assertTrue(ids.isBanned("x"));
+        clock.addAndGet(HOUR);
+        ids.evictExpired();
+        assertFalse(ids.isBanned("x"));
+        assertEquals(1, ids.size(), "only \"b\", with no version after it yet");
+    }
+
+    @Test
+    void aClockGoingBackwardsCannotShortenRetention() {
+        RequestIdIndex ids = index(0);
+        ids.recordCommit("a", 1, clock.get());
+        ids.recordCommit("b", 2, clock.get() - 10 * HOUR);  // stamped as late as "a"
+        ids.recordCommit("c", 3, clock.get());
+        ids.evictExpired();
+        assertEquals(2, ids.committedVersion("b"));
+    }
+}
