@@ -1,0 +1,137 @@
+package io.weaseldb.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The jar as users run it: command line, config refusal, readiness line, signals, startup refusals. */
+class MainIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void helpPrintsUsageAndExitsZero() throws Exception {
+        try (JarProcess p = JarProcess.start("--help")) {
+            assertEquals(0, p.awaitExit());
+            assertTrue(p.output().contains("usage: java -jar weaseldb.jar [--config FILE]"), p.output());
+        }
+    }
+
+    @Test
+    void badConfigIsRefusedNamingFileKeyValueAndWhatIsAllowed() throws Exception {
+        Path f = dir.resolve("bad.toml");
+        Files.writeString(f, "[http]\nport = \"eighty\"\n");
+        try (JarProcess p = JarProcess.start("--config", f.toString())) {
+            assertEquals(2, p.awaitExit());
+            assertTrue(p.output().contains(f + ": http.port: expected an integer 0..65535, found string \"eighty\""), p.output());
+        }
+        try (JarProcess p = JarProcess.start("--config", dir.resolve("missing.toml").toString())) {
+            assertEquals(2, p.awaitExit());
+            assertTrue(p.output().contains("missing.toml: no such file"), p.output());
+        }
+        try (JarProcess p = JarProcess.start("--bogus")) {
+            assertEquals(2, p.awaitExit());
+            assertTrue(p.output().contains("unknown argument: --bogus"), p.output());
+        }
+    }
+
+    @Test
+    void sigtermDrainsInFlightRequestsAndExitsZero() throws Exception {
+        Path cfg = JarProcess.config(dir, dir.resolve("data"), "drain_timeout_sec = 10\n", "fsync = false\n");
+        try (JarProcess p = JarProcess.start("--config", cfg.toString())) {
+            int port = p.awaitListening();
+            try (RawClient idle = new RawClient(port); RawClient busy = new RawClient(port)) {
+                assertEquals(200, idle.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+                busy.send("GET /ok HTTP/1.1\r\nHost: x\r\n"); // in flight
+                assertEquals(200, idle.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+                p.terminate();
+                assertTrue(idle.closedByServer(), "idle connection closed by the drain");
+                RawClient.Response r = busy.send("\r\n").read();
+                assertEquals(200, r.status());
+                assertEquals("close", r.header("Connection"));
+            }
+            assertEquals(0, p.awaitExit(), p.output());
+        }
+    }
+
+    @Test
+    void secondProcessOnTheSameDataDirIsRefused() throws Exception {
+        Path data = dir.resolve("data");
+        Path cfg = JarProcess.config(dir, data, "", "fsync = false\n");
+        try (JarProcess first = JarProcess.start("--config", cfg.toString())) {
+            first.awaitListening();
+            try (JarProcess second = JarProcess.start("--config", cfg.toString())) {
+                assertEquals(1, second.awaitExit());
+                assertTrue(second.output().contains(data.toString()), second.output());
+            }
+        }
+    }
+
+    @Test
+    void corruptLogIsRefusedNamingFileAndOffset() throws Exception {
+        Path data = dir.resolve("data");
+        Path cfg = JarProcess.config(dir, data, "", "fsync = true\n");
+        try (JarProcess p = JarProcess.start("--config", cfg.toString())) {
+            int port = p.awaitListening();
+            String body = "{\"operations\":[{\"type\":\"write\",\"key\":\"a2V5\",\"value\":\"dmFsdWU=\"}]}";
+            try (RawClient c = new RawClient(port)) {
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(200, c.send("POST /v1/commit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.length() + "\r\n\r\n" + body).read().status());
+                }
+            }
+            p.terminate();
+            assertEquals(0, p.awaitExit());
+        }
+        Path seg;
+        try (var files = Files.list(data.resolve("log"))) {
+            seg = files.filter(x -> x.toString().endsWith(".seg")).findFirst().orElseThrow();
+        }
+        byte[] b = Files.readAllBytes(seg);
+        int mid = 20 + 40; // inside the first record's body, which two valid records follow
+        b[mid] ^= 0x5a;
+        Files.write(seg, b);
+        try (JarProcess p = JarProcess.start("--config", cfg.toString())) {
+            assertEquals(1, p.awaitExit());
+            assertTrue(p.output().contains(seg.getFileName().toString()) && p.output().contains("offset"), p.output());
+        }
+    }
+
+    @Test
+    void embeddedDefaultsServeOk() throws Exception {
+        // No --config and no config/weaseldb.toml in the working directory: the embedded defaults (port 8080) apply.
+        // Only checked when 8080 is free on this machine.
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(8080)) {
+            probe.close();
+        } catch (java.io.IOException busy) {
+            return;
+        }
+        ProcessBuilder pb = new ProcessBuilder(JarProcess.java(), "-Xmx256m", "-jar", JarProcess.jar().toString())
+            .directory(dir.toFile()).redirectErrorStream(true);
+        Process p = pb.start();
+        try {
+            CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+                try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+                    String l;
+                    while ((l = r.readLine()) != null) if (l.startsWith("listening on")) return l;
+                    return "exited";
+                } catch (java.io.IOException e) {
+                    return e.toString();
+                }
+            });
+            assertEquals("listening on 0.0.0.0:8080", line.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            try (RawClient c = new RawClient(8080)) {
+                assertEquals("OK", c.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText());
+            }
+            assertTrue(Files.isDirectory(dir.resolve("data/log")), "default data_dir is ./data");
+        } finally {
+            p.destroy();
+            p.waitFor();
+        }
+    }
+}
