@@ -83,7 +83,7 @@ final class Connection implements Runnable, Exchange {
         this.io = new ChannelIo(this, ch);
         this.parser = new RequestParser(server.limits());
         this.body = new BodyDecoder(server.limits());
-        this.out = new OutputBuffer(4096, 256 * 1024);
+        this.out = new OutputBuffer(4096, 64 * 1024);
     }
 
     // ------------------------------------------------------------------ waiting (poller hand-off)
