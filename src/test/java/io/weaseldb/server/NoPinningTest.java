@@ -55,6 +55,7 @@ class NoPinningTest {
             }));
         }
         for (Thread t : clients) t.join();
+        failures.forEach(Throwable::printStackTrace);
         assertTrue(failures.isEmpty(), () -> "client failures: " + failures);
     }
 
