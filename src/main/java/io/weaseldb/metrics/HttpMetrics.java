@@ -24,7 +24,18 @@ public final class HttpMetrics {
         this.accepted = Counter.builder("weaseldb.connections.accepted").description("TCP connections accepted").register(registry);
         this.readBytes = Counter.builder("weaseldb.http.read").baseUnit("bytes").description("bytes read from clients").register(registry);
         this.writtenBytes = Counter.builder("weaseldb.http.written").baseUnit("bytes").description("bytes written to clients").register(registry);
+        // Register the known label values up front so every series exists (at 0) from the first scrape:
+        // rate() and dashboards need the series before the first event.
+        rejected("max_connections", 0);
+        for (String k : TIMEOUT_KINDS) timeout(k, 0);
+        for (String k : PARSE_ERROR_KINDS) parseError(k, 0);
     }
+
+    /** Timeout kinds: request (408), keepalive (idle close), write (client stopped reading). */
+    public static final String[] TIMEOUT_KINDS = {"request", "keepalive", "write"};
+    /** Error codes of requests refused before a handler ran (HttpException codes). */
+    public static final String[] PARSE_ERROR_KINDS = {"bad_request", "uri_too_long", "header_too_large",
+        "payload_too_large", "not_implemented", "version_not_supported", "request_timeout", "internal_error"};
 
     /** Registers the open-connections and live-connection-threads gauges. */
     public void bindConnectionGauges(Supplier<Number> open, Supplier<Number> threads) {
@@ -35,15 +46,27 @@ public final class HttpMetrics {
     public void accepted() { accepted.increment(); }
 
     public void rejected(String reason) {
-        kind("weaseldb.connections.rejected", "reason", reason, "connections refused").increment();
+        rejected(reason, 1);
     }
 
     public void parseError(String kind) {
-        kind("weaseldb.http.parse.errors", "kind", kind, "requests refused by the parser, by error code").increment();
+        parseError(kind, 1);
     }
 
     public void timeout(String kind) {
-        kind("weaseldb.http.timeouts", "kind", kind, "connections timed out (request, keepalive, write)").increment();
+        timeout(kind, 1);
+    }
+
+    private void rejected(String reason, int n) {
+        kind("weaseldb.connections.rejected", "reason", reason, "connections refused").increment(n);
+    }
+
+    private void parseError(String kind, int n) {
+        kind("weaseldb.http.parse.errors", "kind", kind, "requests refused by the parser, by error code").increment(n);
+    }
+
+    private void timeout(String kind, int n) {
+        kind("weaseldb.http.timeouts", "kind", kind, "connections timed out (request, keepalive, write)").increment(n);
     }
 
     public void bytes(long read, long written) {

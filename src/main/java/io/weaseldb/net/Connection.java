@@ -397,6 +397,15 @@ final class Connection implements Runnable, Exchange {
         ResponseHead.write(out, status, contentType, -1, 1, headers);
         routeMetrics.record(h.method().ordinal(), h.method().name(), status, System.nanoTime() - requestStart);
         flush();
+        if (h.method() == Method.HEAD) {
+            // The head is the whole answer: the first body write ends the handler's stream loop.
+            return new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    throw new IOException("HEAD: the response has no body");
+                }
+            };
+        }
         return new OutputStream() {
             @Override
             public void write(int b) throws IOException {
