@@ -15,8 +15,12 @@ import java.nio.charset.StandardCharsets;
  * built event (JLS 17.5): the ring relies on that.
  */
 final class SseEvent {
-    private static final byte[] SUFFIX = "}\n\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EMPTY_OPERATIONS = "[]".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ID = ascii("id: ");
+    private static final byte[] DATA = ascii("\nevent: commit\ndata: {\"version\":");
+    private static final byte[] REQUEST_ID = ascii(",\"request_id\":\"");
+    private static final byte[] OPERATIONS = ascii("\",\"operations\":");
+    private static final byte[] SUFFIX = ascii("}\n\n");
+    private static final byte[] EMPTY_OPERATIONS = ascii("[]");
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     final long version;
@@ -42,19 +46,66 @@ final class SseEvent {
      * renders the same bytes as the live ring, which the lag accounting relies on.
      */
     static byte[] render(LogRecord r) {
-        StringBuilder head = new StringBuilder(80 + r.requestId().length());
         long v = r.version();
-        head.append("id: ").append(v).append("\nevent: commit\ndata: {\"version\":").append(v).append(",\"request_id\":");
-        quote(head, r.requestId());
-        head.append(",\"operations\":");
-        byte[] prefix = head.toString().getBytes(StandardCharsets.UTF_8);
+        String rid = r.requestId();
+        byte[] escaped = isPlainAscii(rid) ? null : escapedUtf8(rid); // ids are almost always plain ASCII
+        int ridLen = escaped == null ? rid.length() : escaped.length;
         byte[] payload = r.payload().length == 0 ? EMPTY_OPERATIONS : r.payload();
-        byte[] out = new byte[prefix.length + payload.length + SUFFIX.length];
-        System.arraycopy(prefix, 0, out, 0, prefix.length);
-        int p = prefix.length;
+        int digits = decimalLength(v);
+        byte[] out = new byte[ID.length + digits + DATA.length + digits + REQUEST_ID.length + ridLen + OPERATIONS.length
+                + payload.length + SUFFIX.length];
+        int p = put(out, 0, ID);
+        p = putDecimal(out, p, v, digits);
+        p = put(out, p, DATA);
+        p = putDecimal(out, p, v, digits);
+        p = put(out, p, REQUEST_ID);
+        if (escaped == null) {
+            for (int i = 0; i < ridLen; i++) out[p++] = (byte) rid.charAt(i);
+        } else {
+            p = put(out, p, escaped);
+        }
+        p = put(out, p, OPERATIONS);
         for (byte b : payload) out[p++] = (b == '\n' || b == '\r') ? (byte) ' ' : b;
-        System.arraycopy(SUFFIX, 0, out, p, SUFFIX.length);
+        put(out, p, SUFFIX);
         return out;
+    }
+
+    /** True when {@code s} needs no JSON escaping and is its own UTF-8 encoding. */
+    private static boolean isPlainAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+        }
+        return true;
+    }
+
+    private static byte[] escapedUtf8(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 8);
+        quote(sb, s);
+        return sb.substring(1, sb.length() - 1).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int put(byte[] out, int at, byte[] b) {
+        System.arraycopy(b, 0, out, at, b.length);
+        return at + b.length;
+    }
+
+    private static int decimalLength(long v) {
+        int n = 1;
+        for (long x = v; x >= 10 || x <= -10; x /= 10) n++;
+        return v < 0 ? n + 1 : n;
+    }
+
+    private static int putDecimal(byte[] out, int at, long v, int digits) {
+        int end = at + digits;
+        long x = v;
+        int i = end;
+        do {
+            out[--i] = (byte) ('0' + Math.abs(x % 10));
+            x /= 10;
+        } while (x != 0);
+        if (v < 0) out[--i] = '-';
+        return end;
     }
 
     /** Appends {@code s} as a JSON string literal (RFC 8259 §7). */
@@ -75,5 +126,9 @@ final class SseEvent {
             }
         }
         sb.append('"');
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -65,6 +65,7 @@ public final class Subscription {
      * failed write (that is {@link DisconnectReason#CLIENT_GONE}).
      */
     public DisconnectReason stream(OutputStream out) {
+        if (thread != null) throw new IllegalStateException("a subscription is streamed once");
         thread = Thread.currentThread();
         feed.register(this);
         try {

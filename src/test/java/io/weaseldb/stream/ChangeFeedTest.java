@@ -211,6 +211,16 @@ class ChangeFeedTest {
     }
 
     @Test
+    void historyTruncatedBeforeTheReplayReachesItEndsTheStream() throws Exception {
+        feed = ChangeFeed.start(log, ChangeFeed.Options.of(1 << 20, 15).withRingSlots(16), registry);
+        commit(300, 100);
+        Subscription sub = feed.subscribe(0, new FakeConnection()); // everything still retained at this point
+        log.truncateBefore(150);
+        assertEquals(DisconnectReason.TRUNCATED, sub.stream(OutputStream.nullOutputStream()));
+        assertEquals(1, registry.counter("weaseldb.subscribers.disconnected", "reason", "truncated").count());
+    }
+
+    @Test
     void closeEndsStreams() throws Exception {
         feed = ChangeFeed.start(log, ChangeFeed.Options.of(1 << 20, 15), registry);
         Subscription sub = feed.subscribe(ChangeFeed.LIVE, new FakeConnection());
