@@ -1,0 +1,92 @@
+package io.weaseldb.stream;
+
+import io.weaseldb.storage.CommitLog;
+import io.weaseldb.storage.RetentionPolicyStore;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Deletes commit-log history nobody may need any more (API.md "Retention policies"): the log keeps every version
+ * ≥ {@code min(min_version over all policies, latest − retain_versions)}. A background thread recomputes that
+ * bound every {@code interval} (a read of the policy snapshot and two volatile reads) and hands it to
+ * {@link CommitLog#truncateBefore}, which removes only whole segments entirely below it, never the active one,
+ * and needs no lock against appends: commits are never blocked. Versions at or above the bound are always kept;
+ * some below it may survive until their segment is entirely below the bound.
+ */
+public final class LogRetention implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(LogRetention.class.getName());
+
+    private final CommitLog log;
+    private final RetentionPolicyStore policies;
+    private final long retainVersions;
+    private final long intervalNanos;
+    private final Thread thread;
+    private volatile boolean closed;
+
+    private LogRetention(CommitLog log, RetentionPolicyStore policies, long retainVersions, Duration interval) {
+        if (retainVersions < 0) throw new IllegalArgumentException("retainVersions must be ≥ 0: " + retainVersions);
+        if (interval.isNegative() || interval.isZero()) throw new IllegalArgumentException("interval must be positive: " + interval);
+        this.log = log;
+        this.policies = policies;
+        this.retainVersions = retainVersions;
+        this.intervalNanos = interval.toNanos();
+        this.thread = new Thread(this::run, "weaseldb-log-retention");
+        thread.setDaemon(true);
+    }
+
+    /** Starts the background truncation thread ({@code retainVersions} is {@code [storage] retain_versions}). */
+    public static LogRetention start(CommitLog log, RetentionPolicyStore policies, long retainVersions, Duration interval) {
+        LogRetention r = new LogRetention(log, policies, retainVersions, interval);
+        r.thread.start();
+        return r;
+    }
+
+    /** A stopped instance, for running {@link #runOnce()} by hand (tests, tools). */
+    public static LogRetention manual(CommitLog log, RetentionPolicyStore policies, long retainVersions) {
+        return new LogRetention(log, policies, retainVersions, Duration.ofSeconds(1));
+    }
+
+    /** The first version the log must keep: {@code min(min over policies, latest − retain_versions)}, at least 1. */
+    public long keepFrom() {
+        long bound = log.lastVersion() - retainVersions;
+        OptionalLong pinned = policies.minOfAll();
+        if (pinned.isPresent()) bound = Math.min(bound, pinned.getAsLong());
+        return Math.max(1, bound);
+    }
+
+    /** Computes the bound and truncates before it once; returns the bound. */
+    public long runOnce() throws IOException {
+        long keep = keepFrom();
+        if (keep > log.oldestVersion()) log.truncateBefore(keep);
+        return keep;
+    }
+
+    private void run() {
+        while (!closed) {
+            try {
+                runOnce();
+            } catch (IOException | RuntimeException e) {
+                if (!closed) LOG.log(Level.WARNING, "log retention: truncation failed (will retry): " + e, e);
+            }
+            LockSupport.parkNanos(this, intervalNanos);
+        }
+    }
+
+    /** Stops the thread (waits for a truncation in progress to finish). Call before closing the log. */
+    @Override
+    public void close() {
+        closed = true;
+        LockSupport.unpark(thread);
+        if (thread.isAlive()) {
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.weaseldb.stream;
+
+import io.weaseldb.storage.LogRecord;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One committed transaction rendered once as Server-Sent-Events bytes, shared read-only by every subscriber:
+ * <pre>
+ * id: &lt;v&gt;
+ * event: commit
+ * data: {"version":&lt;v&gt;,"request_id":"&lt;escaped&gt;","operations":&lt;payload&gt;}
+ * (blank line)
+ * </pre>
+ * Immutable with final fields only, so a reference read through a data race (a ring slot) still shows a fully
+ * built event (JLS 17.5): the ring relies on that.
+ */
+final class SseEvent {
+    private static final byte[] ID = ascii("id: ");
+    private static final byte[] DATA = ascii("\nevent: commit\ndata: {\"version\":");
+    private static final byte[] REQUEST_ID = ascii(",\"request_id\":\"");
+    private static final byte[] OPERATIONS = ascii("\",\"operations\":");
+    private static final byte[] SUFFIX = ascii("}\n\n");
+    private static final byte[] EMPTY_OPERATIONS = ascii("[]");
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    final long version;
+    /** Bytes of all events published before this one since the feed started: its position in the feed's byte stream. */
+    final long offset;
+    final byte[] bytes;
+
+    SseEvent(long version, long offset, byte[] bytes) {
+        this.version = version;
+        this.offset = offset;
+        this.bytes = bytes;
+    }
+
+    /** Offset of the event after this one. */
+    long end() {
+        return offset + bytes.length;
+    }
+
+    /**
+     * The event's bytes. The payload (the operations JSON array from the commit package) is embedded verbatim,
+     * except that CR and LF become spaces: they can only be insignificant JSON whitespace (JSON strings cannot
+     * hold them raw), and inside a {@code data:} line they would end the field. Deterministic: replay from disk
+     * renders the same bytes as the live ring, which the lag accounting relies on.
+     */
+    static byte[] render(LogRecord r) {
+        long v = r.version();
+        String rid = r.requestId();
+        byte[] escaped = isPlainAscii(rid) ? null : escapedUtf8(rid); // ids are almost always plain ASCII
+        int ridLen = escaped == null ? rid.length() : escaped.length;
+        byte[] payload = r.payload().length == 0 ? EMPTY_OPERATIONS : r.payload();
+        int digits = decimalLength(v);
+        byte[] out = new byte[ID.length + digits + DATA.length + digits + REQUEST_ID.length + ridLen + OPERATIONS.length
+                + payload.length + SUFFIX.length];
+        int p = put(out, 0, ID);
+        p = putDecimal(out, p, v, digits);
+        p = put(out, p, DATA);
+        p = putDecimal(out, p, v, digits);
+        p = put(out, p, REQUEST_ID);
+        if (escaped == null) {
+            for (int i = 0; i < ridLen; i++) out[p++] = (byte) rid.charAt(i);
+        } else {
+            p = put(out, p, escaped);
+        }
+        p = put(out, p, OPERATIONS);
+        for (byte b : payload) out[p++] = (b == '\n' || b == '\r') ? (byte) ' ' : b;
+        put(out, p, SUFFIX);
+        return out;
+    }
+
+    /** True when {@code s} needs no JSON escaping and is its own UTF-8 encoding. */
+    private static boolean isPlainAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+        }
+        return true;
+    }
+
+    private static byte[] escapedUtf8(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 8);
+        quote(sb, s);
+        return sb.substring(1, sb.length() - 1).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int put(byte[] out, int at, byte[] b) {
+        System.arraycopy(b, 0, out, at, b.length);
+        return at + b.length;
+    }
+
+    private static int decimalLength(long v) {
+        int n = 1;
+        for (long x = v; x >= 10 || x <= -10; x /= 10) n++;
+        return v < 0 ? n + 1 : n;
+    }
+
+    private static int putDecimal(byte[] out, int at, long v, int digits) {
+        int end = at + digits;
+        long x = v;
+        int i = end;
+        do {
+            out[--i] = (byte) ('0' + Math.abs(x % 10));
+            x /= 10;
+        } while (x != 0);
+        if (v < 0) out[--i] = '-';
+        return end;
+    }
+
+    /** Appends {@code s} as a JSON string literal (RFC 8259 §7). */
+    static void quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) sb.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 15]);
+                    else sb.append(c);
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,200 @@
+package io.weaseldb.stream;
+
+import io.weaseldb.storage.LogRecord;
+import io.weaseldb.storage.LogTruncatedException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+
+/**
+ * One subscriber's position in the feed, and the loop that streams to it on the connection's own (virtual)
+ * thread: deliver exactly versions next, next + 1, ... from the ring when it still has them, else from the log;
+ * flush after each batch; park while there is nothing new; write a keepalive comment when idle.
+ */
+public final class Subscription {
+    private static final byte[] KEEPALIVE = ": keepalive\n\n".getBytes(StandardCharsets.US_ASCII);
+    /** Bytes written per batch before the loop re-checks draining and lag (the stream flushes on its own at 32 KiB). */
+    private static final int BATCH_BYTES = 256 * 1024;
+
+    private final ChangeFeed feed;
+    private final StreamControl control;
+    private final long startAfter;
+    private final AtomicReference<DisconnectReason> endReason = new AtomicReference<>();
+    private volatile Thread thread;
+
+    /** The next version to deliver; written by the streaming thread only (read by the waiter check on it too). */
+    private long next;
+    /** Feed byte offset of {@link #next}'s event, or -1 while unknown (replaying history older than the ring). Read by the reaper. */
+    private volatile long position;
+
+    // Waiter-stack links (see ChangeFeed#await): nextWaiter is published by the stack's CAS.
+    Subscription nextWaiter;
+    volatile boolean queued;
+
+    // Replay state for the log visitor (fields rather than a capturing lambda: one visitor per subscription).
+    private final Predicate<LogRecord> replayVisitor = this::visit;
+    private OutputStream replayOut;
+    private long replayFrom;
+    private long replayLimit;
+    private long replayBudget;
+
+    Subscription(ChangeFeed feed, StreamControl control, long startAfter, long position) {
+        this.feed = feed;
+        this.control = control;
+        this.startAfter = startAfter;
+        this.next = startAfter + 1;
+        this.position = position;
+    }
+
+    /** Events are delivered for versions greater than this. */
+    public long startAfter() {
+        return startAfter;
+    }
+
+    /** Why the stream ended, or null while it runs. */
+    public DisconnectReason endReason() {
+        return endReason.get();
+    }
+
+    /**
+     * Streams until the server drains, the feed closes, the subscriber falls too far behind, or the client goes
+     * away; returns why. Run it on the connection's thread after the response head is sent. Never throws for a
+     * failed write (that is {@link DisconnectReason#CLIENT_GONE}).
+     */
+    public DisconnectReason stream(OutputStream out) {
+        if (thread != null) throw new IllegalStateException("a subscription is streamed once");
+        thread = Thread.currentThread();
+        feed.register(this);
+        try {
+            long keepaliveAt = System.nanoTime() + feed.keepaliveNanos();
+            boolean unflushed = false;
+            while (endReason.get() == null) {
+                if (control.draining() || feed.isClosed()) {
+                    out.flush();
+                    end(DisconnectReason.SHUTDOWN);
+                    break;
+                }
+                SseEvent newest = feed.newest();
+                if (next <= newest.version) {
+                    if (!deliver(out, newest)) break;
+                    unflushed = true;
+                    keepaliveAt = System.nanoTime() + feed.keepaliveNanos();
+                    continue;
+                }
+                if (unflushed) { // end of a batch: nothing more to send right now
+                    out.flush();
+                    unflushed = false;
+                }
+                long now = System.nanoTime();
+                if (now - keepaliveAt >= 0) {
+                    out.write(KEEPALIVE);
+                    out.flush();
+                    keepaliveAt = now + feed.keepaliveNanos();
+                    continue;
+                }
+                feed.await(this, keepaliveAt);
+            }
+        } catch (IOException e) {
+            end(DisconnectReason.CLIENT_GONE); // no-op if the reaper cut us off (the abort made the write fail)
+        } finally {
+            feed.unregister(this);
+            replayOut = null;
+        }
+        return endReason.get();
+    }
+
+    /** Delivers from the ring up to {@code newest} (one batch); false when the stream must end. */
+    private boolean deliver(OutputStream out, SseEvent newest) throws IOException {
+        long limit = newest.version;
+        long budget = BATCH_BYTES;
+        while (next <= limit && budget > 0) {
+            SseEvent e = feed.eventAt(next);
+            if (e == null) return replay(out, limit); // older than the ring: from disk
+            if (feed.newest().offset - e.offset > feed.maxLagBytes()) {
+                end(DisconnectReason.SLOW);
+                return false;
+            }
+            out.write(e.bytes);
+            budget -= e.bytes.length;
+            next++;
+            position = e.end();
+        }
+        return true;
+    }
+
+    /** Delivers one batch from the log, starting at {@link #next} and stopping at {@code limit} or the ring. */
+    private boolean replay(OutputStream out, long limit) throws IOException {
+        long from = next;
+        replayOut = out;
+        replayFrom = from;
+        replayLimit = limit;
+        replayBudget = BATCH_BYTES;
+        try {
+            feed.log().read(from, replayVisitor);
+        } catch (LogTruncatedException e) {
+            end(DisconnectReason.TRUNCATED);
+            return false;
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (endReason.get() != null) return false;
+        if (next == from) {
+            // Published means durable and in the log; the log returning nothing means the wiring is broken.
+            throw new IllegalStateException("version " + from + " was published but the commit log does not return it");
+        }
+        return true;
+    }
+
+    private boolean visit(LogRecord r) {
+        long v = r.version();
+        if (v > replayLimit) return false; // deliver only what was published: keeps Last-Event-ID ≤ latestVersion
+        if (v != next) throw new IllegalStateException("the commit log returned version " + v + " where " + next + " was expected");
+        if (v > replayFrom && feed.eventAt(v) != null) return false; // caught up with the ring: serve from memory
+        byte[] bytes = SseEvent.render(r);
+        long p = position;
+        if (p >= 0 && feed.newest().offset - p > feed.maxLagBytes()) {
+            end(DisconnectReason.SLOW);
+            return false;
+        }
+        try {
+            replayOut.write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        next = v + 1;
+        if (p >= 0) position = p + bytes.length; // rendering is deterministic: same bytes as the ring's
+        replayBudget -= bytes.length;
+        return replayBudget > 0;
+    }
+
+    long nextVersion() {
+        return next;
+    }
+
+    long lagBytes(SseEvent newest) {
+        long p = position;
+        return p < 0 ? 0 : newest.offset - p;
+    }
+
+    StreamControl control() {
+        return control;
+    }
+
+    Thread thread() {
+        return thread;
+    }
+
+    /** Ends the stream once for {@code reason}, counting it; the reaper's call also closes the connection. */
+    void disconnect(DisconnectReason reason) {
+        if (end(reason)) control.abort();
+    }
+
+    private boolean end(DisconnectReason reason) {
+        if (!endReason.compareAndSet(null, reason)) return false;
+        feed.countDisconnect(reason);
+        return true;
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * The change feed: fan-out of durable commits to subscribers. {@link io.weaseldb.stream.ChangeFeed} keeps a
+ * bounded ring of recent events, each rendered once as Server-Sent-Events bytes shared by every subscriber;
+ * history older than the ring is replayed from the commit log on disk. {@link io.weaseldb.stream.LogRetention}
+ * truncates the log according to retention policies and {@code [storage] retain_versions}.
+ *
+ * <p>Owns: subscriber state, the lag limit and its disconnects, log truncation scheduling.
+ * May call: {@code storage}, {@code metrics} (Micrometer). Knows nothing about HTTP: the api package adapts an
+ * exchange to a {@link io.weaseldb.stream.StreamControl} and an {@link java.io.OutputStream}.
+ */
+package io.weaseldb.stream;
