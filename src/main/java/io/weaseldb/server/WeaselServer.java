@@ -1,6 +1,8 @@
 package io.weaseldb.server;
 
 import io.weaseldb.api.CommitHandlers;
+import io.weaseldb.api.RetentionHandlers;
+import io.weaseldb.api.SubscribeHandler;
 import io.weaseldb.commit.CommitLimits;
 import io.weaseldb.commit.CommitPipeline;
 import io.weaseldb.commit.CommitRequestParsers;
@@ -15,7 +17,10 @@ import io.weaseldb.metrics.Metrics;
 import io.weaseldb.net.NetServer;
 import io.weaseldb.pipeline.PipelineConfig;
 import io.weaseldb.storage.DataDirLock;
+import io.weaseldb.storage.RetentionPolicyStore;
 import io.weaseldb.storage.SegmentedFileLog;
+import io.weaseldb.stream.ChangeFeed;
+import io.weaseldb.stream.LogRetention;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +44,8 @@ public final class WeaselServer implements AutoCloseable {
     private final Metrics metrics;
     private final DataDirLock lock;
     private final SegmentedFileLog log;
+    private final ChangeFeed feed;
+    private final LogRetention retention;
     private final CommitPipeline commits;
     private final NetServer net;
     private final InetSocketAddress address;
@@ -60,7 +67,12 @@ public final class WeaselServer implements AutoCloseable {
             this.log = SegmentedFileLog.open(st.dataDir(),
                 SegmentedFileLog.Options.defaults().withFsync(st.fsync()).withSegmentBytes(st.segmentBytes()),
                 metrics.registry());
-            this.commits = commitPipeline(cfg, log, metrics);
+            RetentionPolicyStore policies = RetentionPolicyStore.open(st.dataDir());
+            // The feed starts at the recovered last version, before the persist stage can publish to it.
+            this.feed = ChangeFeed.start(log, ChangeFeed.Options.of(cfg.subscription().maxBufferSizeBytes(),
+                cfg.subscription().keepaliveIntervalSeconds()), metrics.registry());
+            this.retention = LogRetention.start(log, policies, st.retainVersions(), Duration.ofSeconds(1));
+            this.commits = commitPipeline(cfg, log, feed, metrics);
             commits.start();
 
             Router router = new Router();
@@ -77,6 +89,8 @@ public final class WeaselServer implements AutoCloseable {
             }
             CommitRequestParsers parsers = CommitRequestParsers.standard(commitLimits(cfg.commit()));
             for (Route r : new CommitHandlers(commits, parsers).routes()) router.exact(r.name(), r);
+            router.exact(SubscribeHandler.PATH, SubscribeHandler.route(feed));
+            RetentionHandlers.register(router, policies);
             extraRoutes.accept(router);
 
             this.net = new NetServer(cfg.http(), router, metrics.http());
@@ -88,7 +102,8 @@ public final class WeaselServer implements AutoCloseable {
         }
     }
 
-    private static CommitPipeline commitPipeline(ServerConfig cfg, SegmentedFileLog log, Metrics metrics) throws IOException {
+    private static CommitPipeline commitPipeline(ServerConfig cfg, SegmentedFileLog log, ChangeFeed feed, Metrics metrics)
+            throws IOException {
         ServerConfig.Commit c = cfg.commit();
         ResolverConfig rc = new ResolverConfig(c.conflictWindowVersions(), ConflictHistory.DEFAULT_MAX_BYTES,
             Duration.ofHours(c.requestIdRetentionHours()), c.requestIdRetentionVersions());
@@ -97,7 +112,7 @@ public final class WeaselServer implements AutoCloseable {
         ServerConfig.Pipeline p = cfg.http().pipeline(CommitHandlers.PIPELINE);
         // One resolve thread and one persist thread, plus `threads` respond threads (the parallel stage).
         PipelineConfig pc = PipelineConfig.of(CommitHandlers.PIPELINE, p.ringBufferSize(), 2 + p.threads());
-        return new CommitPipeline(pc, p.threads(), resolver, log, r -> { }, metrics.registry());
+        return new CommitPipeline(pc, p.threads(), resolver, log, feed::publish, metrics.registry());
     }
 
     private static CommitLimits commitLimits(ServerConfig.Commit c) {
@@ -134,6 +149,8 @@ public final class WeaselServer implements AutoCloseable {
         if (commits != null && !commits.stop(Duration.ofSeconds(10))) {
             System.err.println("weaseldb: commit pipeline did not drain within 10 s");
         }
+        if (feed != null) feed.close();
+        if (retention != null) retention.close();
         try {
             if (log != null) log.close();
         } catch (IOException e) {
