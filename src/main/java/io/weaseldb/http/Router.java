@@ -61,6 +61,36 @@ public final class Router {
     }
 
     /**
+     * Adds every route of {@code other} whose method and path this router does not have yet (this router's
+     * routes win). Lets tests put their own wiring in front of the built-in routes.
+     */
+    public Router addAbsent(Router other) {
+        addAbsent(other.exact, exact, false);
+        addAbsent(other.prefixes, prefixes, true);
+        prefixes.sort((a, b) -> b.path.length - a.path.length);
+        return this;
+    }
+
+    private static void addAbsent(List<Entry> from, List<Entry> to, boolean prefix) {
+        for (Entry e : from) {
+            for (Map.Entry<Method, Route> m : e.byMethod.entrySet()) {
+                Route r = m.getValue();
+                // Skip HEAD entries that only fall back to GET: adding the GET route adds them again.
+                if (m.getKey() == r.method() && !has(to, e.path, r.method())) add(to, ascii(e.path), prefix, r);
+            }
+        }
+    }
+
+    private static boolean has(List<Entry> list, byte[] path, Method m) {
+        for (Entry x : list) if (java.util.Arrays.equals(x.path, path)) return x.byMethod.containsKey(m);
+        return false;
+    }
+
+    private static String ascii(byte[] p) {
+        return new String(p, StandardCharsets.US_ASCII);
+    }
+
+    /**
      * Finds the route for the request: a {@link Route}, a {@link MethodNotAllowed} when the path exists but not
      * for this method, or null when nothing matches (404).
      */

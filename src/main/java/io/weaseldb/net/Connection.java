@@ -94,7 +94,12 @@ final class Connection implements Runnable, Exchange {
         signal = 0;
         deadline = deadlineNanos;
         waitingOps = ops; // volatile write after deadline: the poller's scan reads ops first, then deadline
-        poller.arm(key, ops);
+        try {
+            poller.arm(key, ops);
+        } catch (java.nio.channels.CancelledKeyException closed) {
+            waitingOps = 0;
+            return CLOSED; // closed under us (abort, server stop)
+        }
         int s;
         while ((s = signal) == 0 && !aborted) LockSupport.park(this);
         waitingOps = 0;

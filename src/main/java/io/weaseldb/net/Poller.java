@@ -1,6 +1,7 @@
 package io.weaseldb.net;
 
 import java.io.IOException;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -125,23 +126,13 @@ final class Poller implements Runnable {
     public void run() {
         try {
             while (running) {
-                long now = System.nanoTime();
-                if (now - nextScan >= 0) {
-                    scan(now);
-                    nextScan = now + SCAN_INTERVAL_NANOS;
-                }
-                long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextScan - now));
-                sleeping.set(true);
-                selector.select(this::onReady, timeoutMs);
-                sleeping.set(false);
-                if (wokenThisRound > 0) {
-                    int n = wokenThisRound;
-                    wokenThisRound = 0;
-                    if (unacked.addAndGet(n) > 0) awaitAcks();
+                try {
+                    pollOnce();
+                } catch (IOException | RuntimeException e) {
+                    // One bad key or a transient failure must not take down every connection of this poller.
+                    System.err.println("weaseldb: poller " + thread.getName() + ": " + e);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            System.err.println("weaseldb: poller failed: " + e);
         } finally {
             for (SelectionKey k : selector.keys()) {
                 if (k.attachment() instanceof Connection c) c.wake(Connection.CLOSED);
@@ -151,6 +142,35 @@ final class Poller implements Runnable {
             } catch (IOException ignored) {
                 // closing anyway
             }
+        }
+    }
+
+    private void pollOnce() throws IOException {
+        long now = System.nanoTime();
+        if (now - nextScan >= 0) {
+            scan(now);
+            nextScan = now + SCAN_INTERVAL_NANOS;
+        }
+        long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextScan - now));
+        sleeping.set(true);
+        try {
+            selector.select(this::onReady, timeoutMs);
+        } finally {
+            sleeping.set(false);
+            if (wokenThisRound > 0) {
+                int n = wokenThisRound;
+                wokenThisRound = 0;
+                if (unacked.addAndGet(n) > 0) awaitAcks();
+            }
+        }
+    }
+
+    /** Sets interest unless the key was cancelled meanwhile (its connection closed on another thread). */
+    private static void setInterest(SelectionKey key, int ops) {
+        try {
+            key.interestOps(ops);
+        } catch (CancelledKeyException closed) {
+            // the connection is closing; nothing to arm or disarm
         }
     }
 
@@ -168,7 +188,7 @@ final class Poller implements Runnable {
             c.wake(Connection.READY);
             return;
         }
-        if (key.isValid()) key.interestOps(0);
+        setInterest(key, 0);
         if (c.waitingOps != 0 && c.signal == 0) c.wake(Connection.READY); // it started waiting meanwhile (no ack: disarmed)
     }
 
@@ -177,10 +197,10 @@ final class Poller implements Runnable {
         for (SelectionKey k : selector.keys()) {
             if (!(k.attachment() instanceof Connection c) || c.waitingOps == 0 || c.signal != 0) continue;
             if (now - c.deadline >= 0) {
-                if (k.isValid()) k.interestOps(0);
+                setInterest(k, 0);
                 c.wake(Connection.TIMED_OUT);
             } else if (draining && c.idle) {
-                if (k.isValid()) k.interestOps(0);
+                setInterest(k, 0);
                 c.wake(Connection.CLOSED);
             }
         }

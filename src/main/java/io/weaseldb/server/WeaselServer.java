@@ -91,7 +91,10 @@ public final class WeaselServer implements AutoCloseable {
             for (Route r : new CommitHandlers(commits, parsers).routes()) router.exact(r.name(), r);
             router.exact(SubscribeHandler.PATH, SubscribeHandler.route(feed));
             RetentionHandlers.register(router, policies);
-            extraRoutes.accept(router);
+            // Routes given by the caller (tests) win over built-in ones with the same method and path.
+            Router extra = new Router();
+            extraRoutes.accept(extra);
+            router = extra.addAbsent(router);
 
             this.net = new NetServer(cfg.http(), router, metrics.http());
             this.address = net.start();
@@ -123,7 +126,10 @@ public final class WeaselServer implements AutoCloseable {
         return new WeaselServer(cfg, r -> { });
     }
 
-    /** Starts with additional routes (tests use this for echo and slow endpoints). */
+    /**
+     * Starts with additional routes (tests use this for echo and slow endpoints, or to wire a handler over
+     * their own fixture); they replace built-in routes with the same method and path.
+     */
     public static WeaselServer start(ServerConfig cfg, Consumer<Router> extraRoutes) throws IOException {
         return new WeaselServer(cfg, extraRoutes);
     }
