@@ -159,6 +159,7 @@ public final class CommitPipeline {
         PublishResult r = pipeline.tryPublish(FILL, t);
         t.request = null; // the slot holds them now
         t.payload = null;
+        if (r != PublishResult.PUBLISHED) t.complete(); // nobody else will: leave it reusable for the next request
         return r;
     }
 
