@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +68,6 @@ class PromtoolCheckTest {
      * and {@code system_cpu_count} ("_count" suffix on a gauge); see the report for the MeterFilter fix.
      */
     @Test
-    @Disabled("needs fix in Metrics: promtool lints process_cpu_time_ns_total and system_cpu_count (Micrometer binders)")
     void wholeExpositionIsLintClean() throws Exception {
         PromtoolResult r = promtoolCheckMetrics(text);
         assertEquals(0, r.exitCode, () -> "promtool check metrics:\n" + r.output);
