@@ -474,30 +474,33 @@ class CommitApiTest {
         int each = 40;
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Long> acked = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<RawClient> connections = new ConcurrentLinkedQueue<>();  // closed when all are done
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> fs = new ArrayList<>();
             for (int t = 0; t < clients; t++) {
                 int client = t;
                 fs.add(pool.submit(() -> {
-                    try (RawClient c = new RawClient(srv.port)) {
-                        for (int i = 0; i < each; i++) {
-                            Api.Reply r = Api.commit(c, ops(write("c" + client + "/" + i, "v")));
-                            if (r.status() != 200) {
-                                failures.add(r.toString());
-                                return null;
-                            }
-                            long v = r.num("version");
-                            acked.add(v);
-                            // Asked after the ack arrived: must cover it, whatever the other clients are doing.
-                            Api.Reply ver = Api.get(c, "/v1/version");
-                            if (ver.num("version") < v) failures.add("version " + ver.body() + " < acknowledged " + v);
-                            if (!leader.equals(ver.str("leader_id"))) failures.add("leader changed: " + ver.body());
+                    RawClient c = new RawClient(srv.port);
+                    connections.add(c);
+                    for (int i = 0; i < each; i++) {
+                        Api.Reply r = Api.commit(c, ops(write("c" + client + "/" + i, "v")));
+                        if (r.status() != 200) {
+                            failures.add(r.toString());
+                            return null;
                         }
+                        long v = r.num("version");
+                        acked.add(v);
+                        // Asked after the ack arrived: must cover it, whatever the other clients are doing.
+                        Api.Reply ver = Api.get(c, "/v1/version");
+                        if (ver.num("version") < v) failures.add("version " + ver.body() + " < acknowledged " + v);
+                        if (!leader.equals(ver.str("leader_id"))) failures.add("leader changed: " + ver.body());
                     }
                     return null;
                 }));
             }
             for (Future<?> f : fs) f.get();
+        } finally {
+            for (RawClient c : connections) c.close();
         }
         assertTrue(failures.isEmpty(), failures.toString());
         assertEquals(clients * each, acked.size());

@@ -42,23 +42,25 @@ class CommitConcurrencyTest {
         long[][] versions = new long[clients][each];
         CountDownLatch connected = new CountDownLatch(clients);
         CountDownLatch go = new CountDownLatch(1);
+        // Closed after the storm, when the server side is idle (see ConnectionChurnTest for why).
+        ConcurrentLinkedQueue<RawClient> connections = new ConcurrentLinkedQueue<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> fs = new ArrayList<>();
             for (int t = 0; t < clients; t++) {
                 int client = t;
                 fs.add(pool.submit(() -> {
-                    try (RawClient c = new RawClient(srv.port, 30_000)) {
-                        connected.countDown();
-                        go.await();
-                        for (int i = 0; i < each; i++) {
-                            String id = "storm-client-" + client + "-commit-" + i;
-                            Api.Reply r = Api.commit(c, Api.withId(id, write("k/" + client + "/" + i, "v" + i)));
-                            if (r.status() != 200 || !id.equals(r.str("request_id"))) {
-                                failures.add(id + ": " + r);
-                                return null;
-                            }
-                            versions[client][i] = r.num("version");
+                    RawClient c = new RawClient(srv.port, 30_000);
+                    connections.add(c);
+                    connected.countDown();
+                    go.await();
+                    for (int i = 0; i < each; i++) {
+                        String id = "storm-client-" + client + "-commit-" + i;
+                        Api.Reply r = Api.commit(c, Api.withId(id, write("k/" + client + "/" + i, "v" + i)));
+                        if (r.status() != 200 || !id.equals(r.str("request_id"))) {
+                            failures.add(id + ": " + r);
+                            return null;
                         }
+                        versions[client][i] = r.num("version");
                     }
                     return null;
                 }));
@@ -66,6 +68,8 @@ class CommitConcurrencyTest {
             connected.await();
             go.countDown();
             for (Future<?> f : fs) f.get();
+        } finally {
+            for (RawClient c : connections) c.close();
         }
         assertTrue(failures.isEmpty(), failures.size() + " failed, e.g. " + failures.peek());
 
