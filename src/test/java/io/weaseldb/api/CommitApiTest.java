@@ -404,6 +404,54 @@ class CommitApiTest {
     }
 
     @Test
+    void pipelinedCommitsAreAnsweredInOrder() throws Exception {
+        StringBuilder all = new StringBuilder();
+        int n = 10;
+        for (int i = 0; i < n; i++) {
+            String body = Api.withId("pipelined-commit-number-" + i, write("p" + i, "v"));
+            all.append("POST /v1/commit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ")
+                .append(body.length()).append("\r\n\r\n").append(body);
+        }
+        all.append("GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n");
+        try (RawClient c = new RawClient(srv.port)) {
+            c.send(all.toString());  // one write: every request is buffered before the first answer
+            for (int i = 0; i < n; i++) {
+                Api.Reply r = Api.reply(c.read());
+                assertEquals(200, r.status(), r.body());
+                assertEquals("pipelined-commit-number-" + i, r.str("request_id"));
+                assertEquals(i + 1, r.num("version"));
+            }
+            assertEquals(n, Api.reply(c.read()).num("version"));
+        }
+    }
+
+    @Test
+    void http10CommitIsAnsweredAndClosed() throws Exception {
+        String body = ops(write("a", "1"));
+        try (RawClient c = new RawClient(srv.port)) {
+            c.send("POST /v1/commit HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+            Api.Reply r = Api.reply(c.read());
+            assertEquals(200, r.status(), r.body());
+            assertEquals(1, r.num("version"));
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
+    void requestIdsAreOpaqueStringsEchoedAsValidJson() {
+        String id = "quote\" backslash\\ tab\t unicode \u00fc\u4e2d \ud83d\ude00 slash/";
+        String json = id.replace("\\", "\\\\").replace("\"", "\\\"").replace("\t", "\\t");
+        Api.Reply r = commitOk("{\"request_id\":\"" + json + "\",\"operations\":[]}");
+        assertEquals(id, r.str("request_id"));
+        assertEquals(r.num("version"), commitOk("{\"request_id\":\"" + json + "\"}").num("version"), "same id, same commit");
+        Api.Reply s = api.status(id);
+        assertEquals(id, s.str("request_id"), s.body());
+        assertEquals("committed", s.str("status"));
+        // A duplicate field is refused, not "last one wins".
+        assertBadRequest(api.commit("{\"request_id\":\"" + newId("a") + "\",\"request_id\":\"" + newId("b") + "\"}"), "request_id");
+    }
+
+    @Test
     void wrongMethodsAre405WithAllow() {
         Api.Reply r = api.get("/v1/commit");
         assertEquals(405, r.status(), r.body());
