@@ -50,8 +50,8 @@ done
 for f in etcd-put.lua report.lua; do
   [[ -f $PEERS_DIR/$f ]] || { echo "$PEERS_DIR/$f missing (set PEERS_DIR)" >&2; exit 2; }
 done
-mkdir -p "$HERE/results"
 OUT=${OUT:-$HERE/results/commit-$(date -u +%Y%m%dT%H%M%SZ).txt}
+mkdir -p "$(dirname "$OUT")"
 TMP=$(mktemp -d -t commit-bench.XXXXXX)
 DATA_ROOT=${DATA_ROOT:-$TMP}
 SPID=
