@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,8 +44,6 @@ class BackpressureTest {
      * STOPPED nothing ever completes it, so the next request's {@code reset()} throws
      * {@code IllegalStateException: completion is still pending}, which the connection answers as 500.
      */
-    @Disabled("bug: after a 503 (ring full) the connection's Ticket stays PENDING and every later "
-        + "commit/status on that keep-alive connection answers 500; see the report")
     @Test
     void keepAliveConnectionKeepsWorkingAfterA503(@TempDir Path dir) throws Exception {
         storm(dir, false);

@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,21 +21,13 @@ import org.junit.jupiter.api.Test;
  * reconnect client, an HTTP/1.0 client or a connection-per-request library does). Each close races the
  * server's poller: the client's EOF makes the key ready while the connection's thread may be closing it.
  *
- * <p>BUG (reproduces in some runs; {@code BackpressureTest} with reconnects hit it 1 run in 4):
- * {@code Poller.onReady} does {@code if (key.isValid()) key.interestOps(0);} on the poller thread while the
- * connection's virtual thread may run {@code Connection.close()} → {@code key.cancel()} in between; the
- * resulting {@code CancelledKeyException} escapes {@code Poller.run}, which logs "poller failed", closes its
- * selector and wakes every connection CLOSED: every connection on that poller is dropped and every new one
- * fails with {@code ClosedSelectorException}. With {@code network_threads = 1} the server stops serving.
- * Disabled only because it reproduces in about 1 run of 6 here (4 s, 64 clients, 2 cores), so it would make
- * the branch flaky rather than red; enable it once the poller tolerates a concurrently cancelled key.
+ * <p>Regression guard: the poller used to let the {@code CancelledKeyException} of a key cancelled by a closing
+ * connection escape its loop, which dropped every connection on that poller (about 1 run in 6 of this test).
  */
 class ConnectionChurnTest {
     private static final int CLIENTS = 64;
     private static final long RUN_NANOS = 4_000_000_000L;
 
-    @Disabled("bug: Poller.onReady's isValid()/interestOps(0) races Connection.close()'s key.cancel(); the "
-        + "CancelledKeyException kills the poller and every connection on it (flaky: ~1 run in 6); see the report")
     @Test
     void serverSurvivesClientsThatHangUpRightAfterEachAnswer() throws Exception {
         try (TestServer srv = TestServer.start()) {
