@@ -43,7 +43,7 @@ import java.util.function.Supplier;
  * the slot) acquire-loads. Wake-ups use a Dekker pattern (store, full fence, load on both sides).
  *
  * <p>Meters (tags {@code pipeline}, {@code stage}): gauge {@code weaseldb.pipeline.queue.depth}
- * (claimed minus processed by the stage), timer {@code weaseldb.pipeline.wait} (per event: from
+ * (claimed minus processed by the stage), timer {@code weaseldb.pipeline.wait} (per batch, for its oldest event: from
  * publish, or from the previous stage's batch end, to the start of this stage's batch), timer
  * {@code weaseldb.pipeline.service} (per batch), summary {@code weaseldb.pipeline.batch.size};
  * counter {@code weaseldb.pipeline.rejected} (tags {@code pipeline}, {@code reason}).

@@ -34,7 +34,7 @@ final class StageMetrics {
                 .tags(tags)
                 .register(registry);
         wait = Timer.builder(WAIT)
-                .description("Time an event was ready in the ring before the stage started its batch")
+                .description("Per batch: how long its oldest event was ready in the ring before the stage started the batch")
                 .tags(tags)
                 .publishPercentileHistogram()
                 .minimumExpectedValue(MIN_EXPECTED)
