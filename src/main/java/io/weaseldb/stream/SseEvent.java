@@ -1,5 +1,6 @@
 package io.weaseldb.stream;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.weaseldb.storage.LogRecord;
 import java.nio.charset.StandardCharsets;
 
@@ -21,7 +22,6 @@ final class SseEvent {
     private static final byte[] OPERATIONS = ascii("\",\"operations\":");
     private static final byte[] SUFFIX = ascii("}\n\n");
     private static final byte[] EMPTY_OPERATIONS = ascii("[]");
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     final long version;
     /** Bytes of all events published before this one since the feed started: its position in the feed's byte stream. */
@@ -80,9 +80,7 @@ final class SseEvent {
     }
 
     private static byte[] escapedUtf8(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 8);
-        quote(sb, s);
-        return sb.substring(1, sb.length() - 1).getBytes(StandardCharsets.UTF_8);
+        return JsonStringEncoder.getInstance().quoteAsUTF8(s); // RFC 8259 escaping, UTF-8, without the quotes
     }
 
     private static int put(byte[] out, int at, byte[] b) {
@@ -106,26 +104,6 @@ final class SseEvent {
         } while (x != 0);
         if (v < 0) out[--i] = '-';
         return end;
-    }
-
-    /** Appends {@code s} as a JSON string literal (RFC 8259 §7). */
-    static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) sb.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 15]);
-                    else sb.append(c);
-                }
-            }
-        }
-        sb.append('"');
     }
 
     private static byte[] ascii(String s) {
