@@ -485,7 +485,7 @@ final class Connection implements Runnable, Exchange {
                 byte[] b = ErrorBody.json(e.code(), e.getMessage());
                 out.reset();
                 ResponseHead.write(out, e.status(), "application/json", b.length, 1);
-                out.write(b);
+                if (parser.head().method() != Method.HEAD) out.write(b);
                 responded = true;
                 routeMetrics.record(Method.OTHER.ordinal(), "OTHER", e.status(), System.nanoTime() - requestStart);
             }
