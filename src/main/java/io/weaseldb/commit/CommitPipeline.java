@@ -109,6 +109,12 @@ public final class CommitPipeline {
         }
         Gauge.builder("weaseldb.commit.version", this, CommitPipeline::durableVersion)
             .description("latest durable committed version").register(registry);
+        // Sizes of the resolver's in-memory state, for capacity planning (racy reads of a single-threaded
+        // structure's counters: fine for a gauge).
+        Gauge.builder("weaseldb.commit.request.ids", resolver.requestIds(), RequestIdIndex::size)
+            .description("request ids remembered (committed or banned) for dedup and status").register(registry);
+        Gauge.builder("weaseldb.commit.conflict.history.versions", resolver.history(), ConflictHistory::retainedVersions)
+            .description("versions of write history kept for precondition checks").register(registry);
         this.pipeline = Pipeline.builder(config, Event::new, registry)
             .stage("resolve", this::resolve)
             .stage("persist", new Persist())
