@@ -75,27 +75,7 @@ public final class WeaselServer implements AutoCloseable {
             this.commits = commitPipeline(cfg, log, feed, metrics);
             commits.start();
 
-            Router router = new Router();
-            router.exact("/ok", new Route("/ok", Method.GET, null, ex -> ex.respond(200, "text/plain", OK)));
-            router.exact("/ready", new Route("/ready", Method.GET, null, ex -> {
-                boolean r = ready && !ex.draining() && commits.healthy();
-                ex.respond(r ? 200 : 503, "application/json", r ? READY : NOT_READY);
-            }));
-            if (metrics.enabled()) {
-                router.exact("/metrics", new Route("/metrics", Method.GET, null, ex -> {
-                    String accept = ex.request().header("Accept");
-                    ex.respond(200, Metrics.contentType(accept), metrics.scrape(accept));
-                }));
-            }
-            CommitRequestParsers parsers = CommitRequestParsers.standard(commitLimits(cfg.commit()));
-            for (Route r : new CommitHandlers(commits, parsers).routes()) router.exact(r.name(), r);
-            router.exact(SubscribeHandler.PATH, SubscribeHandler.route(feed));
-            RetentionHandlers.register(router, policies);
-            // Routes given by the caller (tests) win over built-in ones with the same method and path.
-            Router extra = new Router();
-            extraRoutes.accept(extra);
-            router = extra.addAbsent(router);
-
+            Router router = routes(cfg, policies, extraRoutes);
             this.net = new NetServer(cfg.http(), router, metrics.http());
             this.address = net.start();
             this.ready = true;
@@ -103,6 +83,30 @@ public final class WeaselServer implements AutoCloseable {
         } finally {
             if (!started) closeStorage();
         }
+    }
+
+    /** Every endpoint: fast-path probes and metrics, the commit pipeline's routes, the feed, retention. */
+    private Router routes(ServerConfig cfg, RetentionPolicyStore policies, Consumer<Router> extraRoutes) {
+        Router router = new Router();
+        router.exact("/ok", new Route("/ok", Method.GET, null, ex -> ex.respond(200, "text/plain", OK)));
+        router.exact("/ready", new Route("/ready", Method.GET, null, ex -> {
+            boolean r = ready && !ex.draining() && commits.healthy();
+            ex.respond(r ? 200 : 503, "application/json", r ? READY : NOT_READY);
+        }));
+        if (metrics.enabled()) {
+            router.exact("/metrics", new Route("/metrics", Method.GET, null, ex -> {
+                String accept = ex.request().header("Accept");
+                ex.respond(200, Metrics.contentType(accept), metrics.scrape(accept));
+            }));
+        }
+        CommitRequestParsers parsers = CommitRequestParsers.standard(commitLimits(cfg.commit()));
+        for (Route r : new CommitHandlers(commits, parsers).routes()) router.exact(r.name(), r);
+        router.exact(SubscribeHandler.PATH, SubscribeHandler.route(feed));
+        RetentionHandlers.register(router, policies);
+        // Routes given by the caller (tests) win over built-in ones with the same method and path.
+        Router extra = new Router();
+        extraRoutes.accept(extra);
+        return extra.addAbsent(router);
     }
 
     private static CommitPipeline commitPipeline(ServerConfig cfg, SegmentedFileLog log, ChangeFeed feed, Metrics metrics)
