@@ -22,6 +22,7 @@
 //                         last version, then prints
 //                         LATENCY rate=.. secs=.. commits=.. errors=.. subscribers=.. sampled=.. samples=..
 //                                 missing=.. min_ms=.. p50_ms=.. p99_ms=.. max_ms=..
+//                                 commit_p50_ms=.. commit_p99_ms=.. commit_max_ms=.. (request sent -> 200 read)
 //                         (with 0 subscribers it opens one for the probe and closes it afterwards)
 //   quit (or end of input) close everything, print DONE events=.. violations=.. disconnects=.., exit
 //
@@ -168,6 +169,7 @@ public final class SubscriberLoad {
             for (Subscriber s : probes) s.record(first, n);
             long[] ack = new long[n];
             Arrays.fill(ack, Long.MIN_VALUE);
+            long[] rtt = new long[n];
             int errors = 0;
             long last = first - 1;
             String tag = HexFormat.of().formatHex(randomBytes(6));
@@ -175,8 +177,11 @@ public final class SubscriberLoad {
             for (int i = 0; i < n; i++) {
                 long due = start + i * period;
                 for (long wait; (wait = due - System.nanoTime()) > 0; ) LockSupport.parkNanos(wait);
-                HttpConn.Response r = c.exchange(commitRequest(tag, i));
+                byte[] request = commitRequest(tag, i);
+                long sent = System.nanoTime();
+                HttpConn.Response r = c.exchange(request);
                 long at = System.nanoTime();
+                rtt[i] = at - sent;
                 long v = r.status() == 200 ? r.version() : -1;
                 if (v < first || v >= first + n) {
                     errors++;
@@ -198,11 +203,13 @@ public final class SubscriberLoad {
                 }
             }
             Arrays.sort(lat, 0, samples);
+            Arrays.sort(rtt);
             return "LATENCY rate=" + rate + " secs=" + secs + " commits=" + (n - errors) + " errors=" + errors
                 + " subscribers=" + (extra != null ? 1 : subscribers.size()) + " sampled=" + probes.size()
                 + " samples=" + samples + " missing=" + missing
                 + " min_ms=" + ms(lat, samples, 0) + " p50_ms=" + ms(lat, samples, 50) + " p99_ms=" + ms(lat, samples, 99)
-                + " max_ms=" + ms(lat, samples, 100);
+                + " max_ms=" + ms(lat, samples, 100)
+                + " commit_p50_ms=" + ms(rtt, n, 50) + " commit_p99_ms=" + ms(rtt, n, 99) + " commit_max_ms=" + ms(rtt, n, 100);
         } finally {
             if (extra != null) extra.close();
         }

@@ -17,17 +17,19 @@
 #      disconnects (the server's weaseldb_subscribers_disconnected_total{reason="slow"} is reported as well);
 #   5. "latency LAT_RATE LAT_SECS": the client commits LAT_RATE/s itself over one keep-alive connection and
 #      measures ack -> event arrival on SAMPLE of the N subscribers (with N = 0: on one subscriber opened
-#      for this phase); wrk is not running.
+#      for this phase), and each commit's round trip (sent -> 200 read); wrk is not running. Keep the rate
+#      low: a commit fanned out alone to 1000 subscribers costs milliseconds of CPU (server and client), so
+#      on a small machine 200/s already saturates the cores and then measures queueing, not delivery.
 # The subscriber client, wrk and the server share the machine's cores: the CPU columns show what each costs.
 #
 # Rows: rep fsync subs rps p50_ms p99_ms errors server_cpu_us_per_commit client_cpu_us_per_commit
 #       wrk_cpu_us_per_commit events expected violations disconnects slow_disconnects check lat_p50_ms
-#       lat_p99_ms lat_max_ms lat_server_cpu_us_per_commit lat_client_cpu_us_per_commit
-#       (the last two: CPU per commit during the latency phase, where each commit is fanned out alone)
+#       lat_p99_ms lat_max_ms lat_server_cpu_us_per_commit lat_client_cpu_us_per_commit lat_commit_p50_ms
+#       lat_commit_p99_ms (the last four: from the latency phase, where each commit is fanned out alone)
 # Then medians over the repetitions per (fsync, subs), and rps(subs) / rps(0) per fsync (goal at 1000 >= 0.90).
 #
 # Environment: REPS (3), SECS (10), WARMUP (3), FSYNC ("false true"), SUBS ("0 100 1000"), CONNS (64),
-#   WRK_THREADS (1), LAT_RATE (200), LAT_SECS (5), SAMPLE (20), PORT (18390), CONNECT_TIMEOUT (60),
+#   WRK_THREADS (1), LAT_RATE (50), LAT_SECS (10), SAMPLE (20), PORT (18390), CONNECT_TIMEOUT (60),
 #   WEASEL_OPTS (-Xmx1g), CLIENT_OPTS (-Xmx512m), JAVA_HOME, PEERS_DIR (../shared/peers: report.lua),
 #   DATA_ROOT (where data dirs go; default a temp dir), OUT (default bench/results/subscribe-<stamp>.txt).
 set -euo pipefail
@@ -35,7 +37,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 REPS=${REPS:-3}; SECS=${SECS:-10}; WARMUP=${WARMUP:-3}; CONNS=${CONNS:-64}; WRK_THREADS=${WRK_THREADS:-1}
 FSYNC=${FSYNC:-false true}; SUBS=${SUBS:-0 100 1000}
-LAT_RATE=${LAT_RATE:-200}; LAT_SECS=${LAT_SECS:-5}; SAMPLE=${SAMPLE:-20}
+LAT_RATE=${LAT_RATE:-50}; LAT_SECS=${LAT_SECS:-10}; SAMPLE=${SAMPLE:-20}
 PORT=${PORT:-18390}; CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-60}
 WEASEL_OPTS=${WEASEL_OPTS:--Xmx1g}; CLIENT_OPTS=${CLIENT_OPTS:--Xmx512m}
 PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
@@ -214,7 +216,7 @@ run() {
       }')
   latcpu=$(awk -v s=$((ls1 - ls0)) -v c=$((lc1 - lc0)) -v n="$(field commits "$lat")" -v hz="$HZ" \
     'BEGIN { if (n + 0 > 0) printf "%.1f %.1f", s / hz * 1e6 / n, c / hz * 1e6 / n; else printf "- -" }')
-  echo "$rep $fs $n $row ${slow:--} $([[ $(val ok "$check") == true ]] && echo ok || echo FAIL) $(val p50_ms "$lat") $(val p99_ms "$lat") $(val max_ms "$lat") $latcpu" | tee -a "$OUT"
+  echo "$rep $fs $n $row ${slow:--} $([[ $(val ok "$check") == true ]] && echo ok || echo FAIL) $(val p50_ms "$lat") $(val p99_ms "$lat") $(val max_ms "$lat") $latcpu $(val commit_p50_ms "$lat") $(val commit_p99_ms "$lat")" | tee -a "$OUT"
   [[ $check == *ok=true* ]] || echo "# $rep fsync=$fs subs=$n: check failed: ${check:-no CHECK line}; ${done_line:-no DONE line}" | tee -a "$OUT" >&2
   [[ $lat == LATENCY* ]] || echo "# $rep fsync=$fs subs=$n: no latency result" | tee -a "$OUT" >&2
 }
@@ -223,7 +225,7 @@ run() {
   echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) subscribe-bench: $(nproc) cores, reps=$REPS secs=$SECS warmup=$WARMUP fsync='$FSYNC' subs='$SUBS' conns=$CONNS wrk -t$WRK_THREADS latency: $LAT_RATE/s for ${LAT_SECS}s, $SAMPLE sampled subscribers"
   echo "# $("$JAVA" -version 2>&1 | head -1); $(wrk -v 2>&1 | head -1)"
   echo "# data dirs under $DATA_ROOT ($(df --output=fstype "$DATA_ROOT" | tail -1)); load avg before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# rep fsync subs rps p50_ms p99_ms errors server_cpu_us client_cpu_us wrk_cpu_us events expected violations disconnects slow check lat_p50_ms lat_p99_ms lat_max_ms lat_server_cpu_us lat_client_cpu_us"
+  echo "# rep fsync subs rps p50_ms p99_ms errors server_cpu_us client_cpu_us wrk_cpu_us events expected violations disconnects slow check lat_p50_ms lat_p99_ms lat_max_ms lat_server_cpu_us lat_client_cpu_us lat_commit_p50_ms lat_commit_p99_ms"
   echo "# (cpu columns: microseconds per commit during the measured wrk run; events/expected/violations/disconnects: the subscriber client's check; slow: server's slow-disconnect counter)"
 } | tee "$OUT"
 : > "$OUT.log"
@@ -236,18 +238,18 @@ for rep in $(seq 1 "$REPS"); do
   done
 done
 
-echo "# medians over $REPS repetition(s): fsync subs rps p50_ms p99_ms server_cpu_us client_cpu_us lat_p50_ms lat_p99_ms (lat_server_cpu_us), then rps / rps(subs=0) (goal at 1000: >= 0.90)" | tee -a "$OUT"
-awk '!/^#/ && NF == 21 && $4 != "-" {
+echo "# medians over $REPS repetition(s): fsync subs rps p50_ms p99_ms server_cpu_us client_cpu_us lat_p50_ms lat_p99_ms (lat_commit_p50_ms lat_commit_p99_ms lat_server_cpu_us), then rps / rps(subs=0) (goal at 1000: >= 0.90)" | tee -a "$OUT"
+awk '!/^#/ && NF == 23 && $4 != "-" {
        k = $2 " " $3; rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6; sc[k] = sc[k] " " $8; cc[k] = cc[k] " " $9
-       if ($17 != "-") { lp50[k] = lp50[k] " " $17; lp99[k] = lp99[k] " " $18; lsc[k] = lsc[k] " " $20 }
+       if ($17 != "-") { lp50[k] = lp50[k] " " $17; lp99[k] = lp99[k] " " $18; lsc[k] = lsc[k] " " $20; lcp50[k] = lcp50[k] " " $22; lcp99[k] = lcp99[k] " " $23 }
        keys[k] = 1; if ($16 != "ok") bad[k]++ }
   function med(s,   a, n, i, j, t) { n = split(s, a, " "); if (n == 0) return "-"
     for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
     return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
   END {
     for (k in keys) { split(k, p, " "); R[k] = med(rps[k])
-      printf "M fsync=%-5s subs=%-4d  rps %7.0f  p50 %7.2f ms  p99 %7.2f ms  cpu/commit server %6.1f us client %6.1f us  e2e p50 %s ms p99 %s ms (server %s us/commit)%s\n",
-        p[1], p[2], R[k], med(p50[k]), med(p99[k]), med(sc[k]), med(cc[k]), med(lp50[k]), med(lp99[k]), med(lsc[k]), (bad[k] ? "  CHECK FAILED in " bad[k] " run(s)" : "") }
+      printf "M fsync=%-5s subs=%-4d  rps %7.0f  p50 %7.2f ms  p99 %7.2f ms  cpu/commit server %6.1f us client %6.1f us  e2e p50 %s ms p99 %s ms (commit p50 %s ms p99 %s ms, server %s us/commit)%s\n",
+        p[1], p[2], R[k], med(p50[k]), med(p99[k]), med(sc[k]), med(cc[k]), med(lp50[k]), med(lp99[k]), med(lcp50[k]), med(lcp99[k]), med(lsc[k]), (bad[k] ? "  CHECK FAILED in " bad[k] " run(s)" : "") }
     for (k in keys) { split(k, p, " "); z = p[1] " 0"
       if (p[2] != 0 && (z in R) && R[z] > 0)
         printf "R fsync=%-5s subs=%-4d  rps/rps(0) %5.2f%s\n", p[1], p[2], R[k] / R[z], (p[2] == 1000 ? (R[k] / R[z] >= 0.90 ? "  (goal >= 0.90: met)" : "  (goal >= 0.90: NOT met)") : "") }
