@@ -6,8 +6,8 @@
 // JDK 21+ source launcher, no dependencies. At start it reads the latest version V0 (GET /v1/version) and
 // opens every subscription with ?after_version=V0, so each subscriber must receive exactly V0+1, V0+2, ...
 // (a commit landing while the subscriptions open is replayed, not missed). One virtual thread per
-// subscription reads its socket in 64 KiB blocks and parses the stream byte by byte without allocating:
-// every "id: v" line must be exactly the previous id + 1, and the following "data: {"version":v," must
+// subscription reads its socket in 64 KiB blocks and parses the stream without allocating (the rest of
+// each data line is skipped 8 bytes at a time): every "id: v" line must be exactly the previous id + 1, and the following "data: {"version":v," must
 // repeat it. When all subscriptions have answered 200 it prints "connected <N>" (or "connected <k> failed
 // <m>"), then executes commands read from stdin, one per line, printing one result line for each:
 //
@@ -27,7 +27,7 @@
 //   quit (or end of input) close everything, print DONE events=.. violations=.. disconnects=.., exit
 //
 // Other output: "VIOLATION ..." (the first 20), "DISCONNECT ..." (the first 20) as they happen.
-// Example: printf 'latency 200 5\n' | java bench/SubscriberLoad.java --port 8080 --subscribers 100
+// Example: printf 'latency 50 10\n' | java bench/SubscriberLoad.java --port 8080 --subscribers 100
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
