@@ -113,5 +113,10 @@ public final class SubscribeHandler implements Handler {
         public void abort() {
             ex.abort();
         }
+
+        @Override
+        public boolean clientGone() {
+            return ex.peerClosed();
+        }
     }
 }

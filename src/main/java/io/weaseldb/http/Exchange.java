@@ -41,6 +41,13 @@ public interface Exchange {
      */
     void abort();
 
+    /**
+     * True when the client has closed its side of the connection, found without blocking (one non-blocking
+     * read; anything the client sent is discarded). For long-lived responses whose writes would otherwise be
+     * the only way to notice a departed client.
+     */
+    boolean peerClosed();
+
     /** Per-connection state a handler keeps across requests (e.g. a reusable pipeline completion); null at first. */
     Object attachment();
 

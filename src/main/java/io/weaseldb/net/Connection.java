@@ -453,6 +453,18 @@ final class Connection implements Runnable, Exchange {
     }
 
     @Override
+    public boolean peerClosed() {
+        if (in == null) in = server.pool().acquire();
+        ByteBuffer v = in.view;
+        v.clear();
+        try {
+            return ch.read(v) < 0;
+        } catch (IOException e) {
+            return true; // reset
+        }
+    }
+
+    @Override
     public Object attachment() {
         return attachment;
     }

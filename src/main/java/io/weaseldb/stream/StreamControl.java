@@ -10,4 +10,9 @@ public interface StreamControl {
 
     /** Closes the connection from any thread, so that a write blocked on a full socket fails at once. */
     void abort();
+
+    /** True when the client is known to have gone (checked without blocking). */
+    default boolean clientGone() {
+        return false;
+    }
 }

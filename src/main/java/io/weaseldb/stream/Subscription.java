@@ -59,6 +59,9 @@ public final class Subscription {
         return endReason.get();
     }
 
+    /** How often a waiting subscription checks whether its client went away (1 s: cheap for 1000 streams). */
+    private static final long PEER_CHECK_NANOS = 1_000_000_000L;
+
     /**
      * Streams until the server drains, the feed closes, the subscriber falls too far behind, or the client goes
      * away; returns why. Run it on the connection's thread after the response head is sent. Never throws for a
@@ -70,6 +73,7 @@ public final class Subscription {
         feed.register(this);
         try {
             long keepaliveAt = System.nanoTime() + feed.keepaliveNanos();
+            long nextPeerCheck = System.nanoTime();
             boolean unflushed = false;
             while (endReason.get() == null) {
                 if (control.draining() || feed.isClosed()) {
@@ -89,13 +93,22 @@ public final class Subscription {
                     unflushed = false;
                 }
                 long now = System.nanoTime();
+                if (now - nextPeerCheck >= 0) {
+                    // A departed client is otherwise noticed only by a failed write, which may never come
+                    // (one batch written into the socket buffer, then no more events): look about once a second.
+                    nextPeerCheck = now + PEER_CHECK_NANOS;
+                    if (control.clientGone()) {
+                        end(DisconnectReason.CLIENT_GONE);
+                        break;
+                    }
+                }
                 if (now - keepaliveAt >= 0) {
                     out.write(KEEPALIVE);
                     out.flush();
                     keepaliveAt = now + feed.keepaliveNanos();
                     continue;
                 }
-                feed.await(this, keepaliveAt);
+                feed.await(this, keepaliveAt - nextPeerCheck < 0 ? keepaliveAt : nextPeerCheck);
             }
         } catch (IOException e) {
             end(DisconnectReason.CLIENT_GONE); // no-op if the reaper cut us off (the abort made the write fail)
