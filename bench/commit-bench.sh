@@ -35,13 +35,9 @@ PORT=${PORT:-18090}; ETCD_PORT=${ETCD_PORT:-12379}
 WEASEL_OPTS=${WEASEL_OPTS:--Xmx1g}
 PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
 read -r -a SYSTEMS <<< "${SYSTEMS:-weaseldb-fsync weaseldb-nosync etcd}"
-if [[ -z ${JAVA_HOME:-} ]] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then
-  for d in /usr/lib/jvm/*25* /usr/lib/jvm/*; do
-    "$d/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])' && { JAVA_HOME=$d; break; }
-  done
-fi
-export JAVA_HOME
-JAVA=$JAVA_HOME/bin/java
+# shellcheck source=bench/lib.sh
+source "$HERE/lib.sh"
+pick_java
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 2; }
 command -v curl >/dev/null || { echo "curl missing" >&2; exit 2; }
 for s in "${SYSTEMS[@]}"; do
@@ -107,16 +103,6 @@ start_etcd() {
   echo "etcd did not start:" >&2; tail -20 "$TMP/server.log" >&2; exit 1
 }
 
-stop_server() {
-  [[ -n ${SPID:-} ]] || return 0
-  if kill -0 "$SPID" 2>/dev/null; then
-    kill -TERM "$SPID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SPID" 2>/dev/null || true
-  fi
-  wait "$SPID" 2>/dev/null || true
-  SPID=
-}
 
 TIME=$(type -P time || true)  # GNU time (the program, not the shell keyword): wrk's own CPU time
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat" 2>/dev/null || echo 0; }

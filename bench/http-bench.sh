@@ -20,13 +20,9 @@ read -r -a SERVERS <<< "${SERVERS[*]}"
 REPS=${REPS:-3}; SECS=${SECS:-10}; WARMUP=${WARMUP:-3}; CONNS=${CONNS:-64 1000}; PORT=${PORT:-18080}
 WEASEL_OPTS=${WEASEL_OPTS:--Xmx1g}
 PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
-if [[ -z ${JAVA_HOME:-} ]] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then
-  for d in /usr/lib/jvm/*25* /usr/lib/jvm/*; do
-    "$d/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])' && { JAVA_HOME=$d; break; }
-  done
-fi
-export JAVA_HOME
-JAVA=$JAVA_HOME/bin/java
+# shellcheck source=bench/lib.sh
+source "$HERE/lib.sh"
+pick_java
 mkdir -p "$HERE/results"
 OUT=${OUT:-$HERE/results/http-$(date -u +%Y%m%dT%H%M%SZ).txt}
 TMP=$(mktemp -d -t weasel-bench.XXXXXX)
@@ -75,16 +71,6 @@ TOML
     sleep 0.05
   done
   echo "$s did not start:" >&2; cat "$TMP/server.log" >&2; exit 1
-}
-stop_server() {
-  [[ -n ${SPID:-} ]] || return 0
-  if [[ -d /proc/$SPID ]]; then
-    kill -TERM "$SPID" 2>/dev/null || true
-    for _ in $(seq 1 100); do [[ -d /proc/$SPID ]] || break; sleep 0.1; done
-    kill -KILL "$SPID" 2>/dev/null || true
-  fi
-  wait "$SPID" 2>/dev/null || true
-  SPID=
 }
 cpu_ticks() { # utime+stime of the server and its children (nginx workers)
   local total=0 p

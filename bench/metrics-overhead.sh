@@ -19,13 +19,9 @@ ROOT=$(dirname "$HERE")
 REPS=${REPS:-3}; SECS=${SECS:-10}; WARMUP=${WARMUP:-3}; CONNS=${CONNS:-64}; PORT=${PORT:-18190}
 WORKLOADS=${WORKLOADS:-ok commit}
 WEASEL_OPTS=${WEASEL_OPTS:--Xmx1g}
-if [[ -z ${JAVA_HOME:-} ]] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then
-  for d in /usr/lib/jvm/*25* /usr/lib/jvm/*; do
-    "$d/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])' && { JAVA_HOME=$d; break; }
-  done
-fi
-export JAVA_HOME
-JAVA=$JAVA_HOME/bin/java
+# shellcheck source=bench/lib.sh
+source "$HERE/lib.sh"
+pick_java
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 2; }
 command -v curl >/dev/null || { echo "curl missing: apt-get install -y curl" >&2; exit 2; }
 mkdir -p "$HERE/results"
@@ -71,16 +67,6 @@ TOML
   if [[ $1 == true && $code != 200 ]] || [[ $1 == false && $code != 404 ]]; then
     echo "metrics enabled=$1 but GET /metrics answered $code" >&2; exit 1
   fi
-}
-stop_server() {
-  [[ -n ${SPID:-} ]] || return 0
-  if [[ -d /proc/$SPID ]]; then
-    kill -TERM "$SPID" 2>/dev/null || true
-    for _ in $(seq 1 100); do [[ -d /proc/$SPID ]] || break; sleep 0.1; done
-    kill -KILL "$SPID" 2>/dev/null || true
-  fi
-  wait "$SPID" 2>/dev/null || true
-  SPID=
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat"; }
 HZ=$(getconf CLK_TCK)

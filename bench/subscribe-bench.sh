@@ -41,13 +41,9 @@ LAT_RATE=${LAT_RATE:-50}; LAT_SECS=${LAT_SECS:-10}; SAMPLE=${SAMPLE:-20}
 PORT=${PORT:-18390}; CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-60}
 WEASEL_OPTS=${WEASEL_OPTS:--Xmx1g}; CLIENT_OPTS=${CLIENT_OPTS:--Xmx512m}
 PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
-if [[ -z ${JAVA_HOME:-} ]] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then
-  for d in /usr/lib/jvm/*25* /usr/lib/jvm/*; do
-    "$d/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])' && { JAVA_HOME=$d; break; }
-  done
-fi
-export JAVA_HOME
-JAVA=$JAVA_HOME/bin/java
+# shellcheck source=bench/lib.sh
+source "$HERE/lib.sh"
+pick_java
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 2; }
 command -v curl >/dev/null || { echo "curl missing" >&2; exit 2; }
 [[ -f $PEERS_DIR/report.lua ]] || { echo "$PEERS_DIR/report.lua missing (set PEERS_DIR)" >&2; exit 2; }
@@ -91,16 +87,6 @@ TOML
   echo "weaseldb did not start:" >&2; cat "$TMP/server.log" >&2; exit 1
 }
 
-stop_server() {
-  [[ -n ${SPID:-} ]] || return 0
-  if kill -0 "$SPID" 2>/dev/null; then
-    kill -TERM "$SPID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SPID" 2>/dev/null || true
-  fi
-  wait "$SPID" 2>/dev/null || true
-  SPID=
-}
 
 # The client reads its commands from a FIFO held open on fd 4; its output goes to $TMP/client.out.
 start_client() { # subscribers

@@ -1,0 +1,25 @@
+# Shared by the bench/*.sh scripts (sourced, not run).
+
+# Sets JAVA_HOME (a JDK >= 21: the given one, else the first found under /usr/lib/jvm) and JAVA.
+pick_java() {
+  if [[ -z ${JAVA_HOME:-} ]] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then
+    local d
+    for d in /usr/lib/jvm/*25* /usr/lib/jvm/*; do
+      "$d/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])' && { JAVA_HOME=$d; break; }
+    done
+  fi
+  export JAVA_HOME
+  JAVA=$JAVA_HOME/bin/java
+}
+
+# Stops the server whose pid is in $SPID (TERM, up to 10 s, then KILL) and clears SPID.
+stop_server() {
+  [[ -n ${SPID:-} ]] || return 0
+  if kill -0 "$SPID" 2>/dev/null; then
+    kill -TERM "$SPID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SPID" 2>/dev/null || true
+  fi
+  wait "$SPID" 2>/dev/null || true
+  SPID=
+}
