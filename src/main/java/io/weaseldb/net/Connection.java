@@ -36,6 +36,7 @@ final class Connection implements Runnable, Exchange {
     private static final int FLUSH_THRESHOLD = 32 * 1024;
     /** Bodies larger than this are written from the handler's array instead of being copied. */
     private static final int COPY_LIMIT = 16 * 1024;
+    private static final byte[] NO_BODY = new byte[0];
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     // --- shared with the poller (see Poller) ---
@@ -300,6 +301,10 @@ final class Connection implements Runnable, Exchange {
             byte[] b = ErrorBody.json("method_not_allowed", h.methodName() + " is not allowed on " + h.path()
                 + "; allowed: " + mna.allow());
             respond(405, "application/json", b, 0, b.length, "Allow", mna.allow());
+        } else if (h.method() == Method.OPTIONS && "*".equals(h.target())) {
+            // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
+            routeMetrics = server.unmatchedRoute();
+            respond(200, null, NO_BODY, 0, 0, "Allow", "GET, HEAD, POST, PUT, DELETE, OPTIONS");
         } else {
             routeMetrics = server.unmatchedRoute();
             byte[] b = ErrorBody.json("not_found", "no such path: " + h.path());

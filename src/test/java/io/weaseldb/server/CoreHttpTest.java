@@ -140,6 +140,10 @@ class CoreHttpTest {
             assertEquals(405, r.status());
             assertEquals("GET, HEAD", r.header("Allow"));
             assertEquals(200, c.send(get("/ok")).read().status(), "connection stays usable after 404/405");
+            r = c.send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertEquals(200, r.status());
+            assertEquals("0", r.header("Content-Length"));
+            assertTrue(r.header("Allow").contains("POST"));
         }
     }
 
