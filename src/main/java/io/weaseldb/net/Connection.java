@@ -379,6 +379,11 @@ final class Connection implements Runnable, Exchange {
         if (responded) throw new IllegalStateException("already answered");
         responded = true;
         RequestHead h = parser.head();
+        if (h.expectContinue() && h.hasBody() && !continueSent) {
+            // Answered before asking for the body: the client may or may not send it, so this connection
+            // cannot be reused safely. Say so now (the close itself follows in serveOne).
+            closeAfter = true;
+        }
         boolean noBody = status == 204 || status == 304 || status < 200;
         ResponseHead.write(out, status, noBody ? null : contentType, noBody ? -1 : len, connectionToken(h), headers);
         if (!noBody && h.method() != Method.HEAD && len > 0) {
