@@ -67,9 +67,14 @@ class DashboardMetricsExistTest {
     // ---------------------------------------------------------------------------------------------
 
     private static void exerciseHappyPath(TestServer srv) throws IOException {
+        // One connection per request: with max_connections = 1 each must wait until the server has counted the
+        // previous one closed (the client sees the close before the server's thread finishes).
         commit(srv.port);
+        srv.awaitNoConnections();
         assertEquals(200, get(srv.port, "/v1/status?request_id=dashboard-metrics-status-query-0001").status());
+        srv.awaitNoConnections();
         assertEquals(200, get(srv.port, "/ok").status());
+        srv.awaitNoConnections();
         assertEquals(404, get(srv.port, "/no-such-path").status());
         srv.awaitNoConnections();
     }
