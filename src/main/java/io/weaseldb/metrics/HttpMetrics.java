@@ -3,9 +3,10 @@ package io.weaseldb.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -19,8 +20,23 @@ public final class HttpMetrics {
     private final Counter writtenBytes;
     private final ConcurrentHashMap<String, Counter> byKind = new ConcurrentHashMap<>();
 
-    HttpMetrics(MeterRegistry registry) {
+    /**
+     * Request latency per route. A Prometheus client histogram registered next to Micrometer's meters rather
+     * than a Micrometer Timer: it is recorded on every request, and the Timer's time-windowed max and its
+     * layers cost ~7 % of the server's CPU at 1000 connections. Null when metrics are off.
+     */
+    private final Histogram latency;
+
+    HttpMetrics(MeterRegistry registry, PrometheusRegistry prometheus) {
         this.registry = registry;
+        this.latency = prometheus == null ? null : Histogram.builder()
+            .name("weaseldb_http_request_duration_seconds")
+            .help("time from a request's first byte to its response queued")
+            .labelNames("route")
+            .classicOnly()
+            .classicUpperBounds(Metrics.latencyBoundsSeconds())
+            .withoutExemplars()
+            .register(prometheus);
         this.accepted = Counter.builder("weaseldb.connections.accepted").description("TCP connections accepted").register(registry);
         this.readBytes = Counter.builder("weaseldb.http.read").baseUnit("bytes").description("bytes read from clients").register(registry);
         this.writtenBytes = Counter.builder("weaseldb.http.written").baseUnit("bytes").description("bytes written to clients").register(registry);
@@ -81,23 +97,19 @@ public final class HttpMetrics {
 
     /** Meters of one route (label = route template). */
     public RouteMetrics route(String route) {
-        return new RouteMetrics(registry, route);
+        return new RouteMetrics(registry, route, latency == null ? null : latency.labelValues(route));
     }
 
     public static final class RouteMetrics {
         private final MeterRegistry registry;
         private final String route;
-        private final Timer latency;
+        private final DistributionDataPoint latency; // null when metrics are off
         private final Counter[] byMethodStatus = new Counter[16 * 600];
 
-        RouteMetrics(MeterRegistry registry, String route) {
+        RouteMetrics(MeterRegistry registry, String route, DistributionDataPoint latency) {
             this.registry = registry;
             this.route = route;
-            this.latency = Timer.builder("weaseldb.http.request.duration")
-                .description("time from a request's first byte to its response written")
-                .tag("route", route)
-                .serviceLevelObjectives(Metrics.LATENCY_BUCKETS) // the registry's filter fixes the final list
-                .register(registry);
+            this.latency = latency;
         }
 
         /** Records one answered request. {@code methodIndex} &lt; 16, {@code status} 100..599. */
@@ -112,7 +124,7 @@ public final class HttpMetrics {
                 byMethodStatus[i] = c;
             }
             c.increment();
-            latency.record(nanos, TimeUnit.NANOSECONDS);
+            if (latency != null) latency.observe(nanos * 1e-9);
         }
     }
 }

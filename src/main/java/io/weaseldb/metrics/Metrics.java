@@ -52,11 +52,8 @@ public final class Metrics implements AutoCloseable {
             if (!id.getName().startsWith("weaseldb.")) return config;
             double[] bounds;
             if (id.getType() == Meter.Type.TIMER) {
-                bounds = new double[3 + LATENCY_BUCKETS.length];
-                bounds[0] = 1_000;
-                bounds[1] = 5_000;
-                bounds[2] = 10_000;
-                for (int i = 0; i < LATENCY_BUCKETS.length; i++) bounds[3 + i] = LATENCY_BUCKETS[i].toNanos();
+                bounds = latencyBoundsSeconds();
+                for (int i = 0; i < bounds.length; i++) bounds[i] = Math.rint(bounds[i] * 1e9); // timers record nanoseconds
             } else {
                 bounds = SIZE_BUCKETS;
             }
@@ -68,6 +65,16 @@ public final class Metrics implements AutoCloseable {
                 .merge(config);
         }
     };
+
+    /** {@link #LATENCY_BUCKETS} plus 1, 5 and 10 µs, in seconds: the bucket bounds of every latency histogram. */
+    static double[] latencyBoundsSeconds() {
+        double[] b = new double[3 + LATENCY_BUCKETS.length];
+        b[0] = 1e-6;
+        b[1] = 5e-6;
+        b[2] = 1e-5;
+        for (int i = 0; i < LATENCY_BUCKETS.length; i++) b[3 + i] = LATENCY_BUCKETS[i].toNanos() * 1e-9;
+        return b;
+    }
 
     private final MeterRegistry registry;
     private final PrometheusMeterRegistry prometheus; // null when disabled
@@ -102,7 +109,7 @@ public final class Metrics implements AutoCloseable {
             registry = new CompositeMeterRegistry();
             virtualThreads = null;
         }
-        http = new HttpMetrics(registry);
+        http = new HttpMetrics(registry, prometheus == null ? null : prometheus.getPrometheusRegistry());
     }
 
     public static Metrics create(boolean enabled) {
