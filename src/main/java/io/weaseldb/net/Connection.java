@@ -47,6 +47,8 @@ final class Connection implements Runnable, Exchange {
     volatile boolean wakePending;
     /** Waiting between requests with nothing buffered: may be closed at once when draining. */
     volatile boolean idle;
+    /** When the current idle wait began (valid while {@link #idle}). */
+    volatile long idleSince;
     Thread thread;
 
     private final NetServer server;
@@ -60,7 +62,7 @@ final class Connection implements Runnable, Exchange {
 
     private volatile boolean aborted;
     private Object attachment;
-    private BufferPool.Buf in; // null while idle
+    private BufferPool.Buf in; // null until a request needs it; the poller takes it back after a long idle wait
     private int inStart;       // first unconsumed input byte
     private int inEnd;         // end of input read so far
     private int headEnd;       // body starts here
@@ -159,13 +161,13 @@ final class Connection implements Runnable, Exchange {
             inStart = inEnd = 0;
             flush();
             if (server.draining()) return false;
-            // Idle: give the read buffer back; an idle connection holds none.
-            if (in != null) {
-                server.pool().release(in);
-                in = null;
-            }
+            // Idle: the read buffer stays while the next request follows quickly (a busy keep-alive client),
+            // and the poller takes it back once the wait passes IDLE_BUFFER_NANOS (see releaseIdleBuffer):
+            // no pool round trip per request, and no buffer held by a connection idle for long.
             long timeout = first ? server.requestTimeoutNanos() : server.keepaliveTimeoutNanos();
-            long idleDeadline = System.nanoTime() + timeout;
+            long now = System.nanoTime();
+            long idleDeadline = now + timeout;
+            idleSince = now;
             idle = true;
             try {
                 while (true) {
@@ -544,9 +546,33 @@ final class Connection implements Runnable, Exchange {
         } catch (IOException ignored) {
             // already closed
         }
-        if (in != null) {
-            server.pool().release(in);
-            in = null;
+        BufferPool.Buf b = (BufferPool.Buf) IN.getAndSet(this, null); // the poller may take it concurrently
+        if (b != null) server.pool().release(b);
+    }
+
+    /** A connection idle longer than this gives its read buffer back to the pool. */
+    static final long IDLE_BUFFER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    /**
+     * Called by the poller's scan: takes the read buffer of a connection parked idle for longer than
+     * {@link #IDLE_BUFFER_NANOS}. Safe without locking because such a thread does not touch {@code in} until
+     * it is woken, and every wake-up but {@link #abort} comes from this same poller thread; {@link #close}
+     * (the abort path) takes the buffer with getAndSet, so exactly one of the two releases it.
+     */
+    void releaseIdleBuffer(long now) {
+        if (idle && waitingOps != 0 && signal == 0 && now - idleSince > IDLE_BUFFER_NANOS && in != null) {
+            BufferPool.Buf b = (BufferPool.Buf) IN.getAndSet(this, null);
+            if (b != null) server.pool().release(b);
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle IN;
+
+    static {
+        try {
+            IN = java.lang.invoke.MethodHandles.lookup().findVarHandle(Connection.class, "in", BufferPool.Buf.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 }

@@ -192,10 +192,11 @@ final class Poller implements Runnable {
         if (c.waitingOps != 0 && c.signal == 0) c.wake(Connection.READY); // it started waiting meanwhile (no ack: disarmed)
     }
 
-    /** Fires passed deadlines; when draining, also wakes connections idle between requests. */
+    /** Fires passed deadlines, takes back long-idle read buffers; when draining, wakes idle connections. */
     private void scan(long now) {
         for (SelectionKey k : selector.keys()) {
             if (!(k.attachment() instanceof Connection c) || c.waitingOps == 0 || c.signal != 0) continue;
+            c.releaseIdleBuffer(now);
             if (now - c.deadline >= 0) {
                 setInterest(k, 0);
                 c.wake(Connection.TIMED_OUT);
