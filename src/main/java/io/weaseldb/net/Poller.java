@@ -87,7 +87,7 @@ final class Poller implements Runnable {
     }
 
     /** Upper bound of one wait for acks: past it the poller selects anyway (and disarms what still fires). */
-    private static final long ACK_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("weaseldb.ackWaitMicros", 500));
+    private static final long ACK_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("weaseldb.ackWaitMicros", 2000));
 
     private void awaitAcks() {
         long deadline = System.nanoTime() + ACK_WAIT_NANOS;
