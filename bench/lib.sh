@@ -23,3 +23,27 @@ stop_server() {
   wait "$SPID" 2>/dev/null || true
   SPID=
 }
+
+# Starts target/weaseldb.jar on 127.0.0.1:$PORT with a fresh data dir under $DATA_ROOT and the given
+# storage.fsync, sets SPID and waits for /ready. Uses JAVA, WEASEL_OPTS, ROOT, TMP, DATA_ROOT, PORT.
+start_weaseldb() { # fsync: true|false
+  local data=$DATA_ROOT/weaseldb-data
+  rm -rf "$data"
+  cat > "$TMP/weasel.toml" <<TOML
+[http]
+bind_address = "127.0.0.1"
+port = $PORT
+[storage]
+data_dir = "$data"
+fsync = $1
+TOML
+  # shellcheck disable=SC2086
+  "$JAVA" $WEASEL_OPTS -jar "$ROOT/target/weaseldb.jar" --config "$TMP/weasel.toml" > "$TMP/server.log" 2>&1 &
+  SPID=$!
+  for _ in $(seq 1 300); do
+    curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$SPID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "weaseldb did not start:" >&2; cat "$TMP/server.log" >&2; exit 1
+}

@@ -65,27 +65,6 @@ if port_open "$PORT"; then echo "port $PORT is in use; set PORT (this script sto
 "$JAVA_HOME/bin/javac" -d "$TMP/client" "$HERE/SubscriberLoad.java"
 cat "$HERE/commit.lua" "$PEERS_DIR/report.lua" > "$TMP/commit.lua"
 
-start_weaseldb() { # fsync: true|false
-  local data=$DATA_ROOT/weaseldb-data
-  rm -rf "$data"
-  cat > "$TMP/weasel.toml" <<TOML
-[http]
-bind_address = "127.0.0.1"
-port = $PORT
-[storage]
-data_dir = "$data"
-fsync = $1
-TOML
-  # shellcheck disable=SC2086
-  "$JAVA" $WEASEL_OPTS -jar "$ROOT/target/weaseldb.jar" --config "$TMP/weasel.toml" > "$TMP/server.log" 2>&1 &
-  SPID=$!
-  for _ in $(seq 1 300); do
-    curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1 && return 0
-    kill -0 "$SPID" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "weaseldb did not start:" >&2; cat "$TMP/server.log" >&2; exit 1
-}
 
 
 # The client reads its commands from a FIFO held open on fd 4; its output goes to $TMP/client.out.
