@@ -2,17 +2,12 @@ package io.weaseldb.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import io.weaseldb.JsonTree;
 import io.weaseldb.server.RawClient;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,36 +77,7 @@ final class MetricsTestSupport {
     // ---- JSON via jackson-core's streaming parser into plain maps and lists ---------------------
 
     static Object parseJson(String json) {
-        try (JsonParser p = new JsonFactory().createParser(json)) {
-            return read(p, p.nextToken());
-        } catch (IOException e) {
-            throw new UncheckedIOException("not JSON: " + e.getMessage() + ": " + json, e);
-        }
-    }
-
-    private static Object read(JsonParser p, JsonToken token) throws IOException {
-        if (token == null) throw new IOException("empty document");
-        switch (token) {
-            case START_OBJECT -> {
-                Map<String, Object> object = new LinkedHashMap<>();
-                for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
-                    String name = p.currentName();
-                    object.put(name, read(p, p.nextToken()));
-                }
-                return object;
-            }
-            case START_ARRAY -> {
-                List<Object> array = new ArrayList<>();
-                for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) array.add(read(p, t));
-                return array;
-            }
-            case VALUE_STRING -> { return p.getText(); }
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> { return p.getNumberValue(); }
-            case VALUE_TRUE -> { return Boolean.TRUE; }
-            case VALUE_FALSE -> { return Boolean.FALSE; }
-            case VALUE_NULL -> { return null; }
-            default -> throw new IOException("unexpected " + token + " at " + p.currentLocation());
-        }
+        return JsonTree.parse(json);
     }
 
     @SuppressWarnings("unchecked")
