@@ -1,7 +1,5 @@
 package io.weaseldb.http;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * A growable byte array that responses are serialized into; owned by one connection and reused for every
  * response (the seed's per-connection arena), so writing a response allocates nothing once it has grown.
@@ -72,10 +70,6 @@ public final class OutputBuffer {
             buf[size++] = c <= 0xFF ? (byte) c : (byte) '?';
         }
         return this;
-    }
-
-    public OutputBuffer writeUtf8(String s) {
-        return write(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Writes a non-negative decimal without allocating. */
