@@ -169,6 +169,52 @@ class ChangeFeedTest {
         assertEquals(0, feed.subscriberCount());
     }
 
+    @Test
+    void eventsPublishedWhileASubscriberWritesStillReachItWhenPublishingStops() throws Exception {
+        // The subscriber finishes its batch (version 1) after versions 2-6 were published, so it waits for a
+        // later pass with work already there: it must still get every version, once and in order, although
+        // nothing more is published (the reaper, whose periodic pass would also cover it, runs hourly here).
+        feed = ChangeFeed.start(log, new ChangeFeed.Options(1 << 20, Duration.ofSeconds(15), 0, Duration.ofHours(1)), registry);
+        Subscription sub = feed.subscribe(ChangeFeed.LIVE, new FakeConnection());
+        CountDownLatch inFirstWrite = new CountDownLatch(1);
+        // The writer spins on a flag rather than waiting on a latch, so the stream's own parks are all it does.
+        AtomicBoolean morePublished = new AtomicBoolean();
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        OutputStream slowFirstWrite = new OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                if (inFirstWrite.getCount() > 0) {
+                    inFirstWrite.countDown();
+                    while (!morePublished.get()) Thread.onSpinWait();
+                }
+                synchronized (sink) {
+                    sink.write(b, off, len);
+                }
+            }
+        };
+        Thread.ofVirtual().start(() -> sub.stream(slowFirstWrite));
+        awaitTrue("the subscriber is registered", () -> feed.subscriberCount() == 1);
+        commit(1, 20);
+        assertTrue(inFirstWrite.await(5, TimeUnit.SECONDS), "version 1 was delivered");
+        commit(5, 20);
+        morePublished.set(true);
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        for (long v = 1; v <= 6; v++) expected.write(SseEvent.render(record(v, 20)));
+        awaitTrue("versions 2-6 delivered without another publish", () -> {
+            synchronized (sink) {
+                return sink.size() >= expected.size();
+            }
+        });
+        synchronized (sink) {
+            assertEquals(expected.toString(StandardCharsets.UTF_8), sink.toString(StandardCharsets.UTF_8));
+        }
+    }
+
     private void commit0(int n) throws IOException {
         for (int i = 0; i < n; i++) log.append(record(log.lastVersion() + 1, 50));
         log.sync();
