@@ -56,7 +56,7 @@ public final class ConfigLoader {
         return new ServerConfig(
             new ServerConfig.Http(
                 (String) http.get("bind_address"), i(http, "port"), i(http, "accept_threads"),
-                i(http, "network_threads"), i(http, "keepalive_timeout_sec"), i(http, "request_timeout_sec"),
+                i(http, "network_threads"), i(http, "carrier_threads"), i(http, "keepalive_timeout_sec"), i(http, "request_timeout_sec"),
                 i(http, "write_timeout_sec"), i(http, "drain_timeout_sec"), i(http, "max_connections"),
                 (long) http.get("max_request_size_bytes"), i(http, "max_header_bytes"),
                 i(http, "max_request_line_bytes"), pipelines),

@@ -7,7 +7,7 @@ import java.util.Map;
 public record ServerConfig(Http http, Storage storage, Commit commit, Subscription subscription, Metrics metrics) {
 
     /** {@code [http]}. Timeouts in seconds; sizes in bytes. */
-    public record Http(String bindAddress, int port, int acceptThreads, int networkThreads,
+    public record Http(String bindAddress, int port, int acceptThreads, int networkThreads, int carrierThreads,
                        int keepaliveTimeoutSec, int requestTimeoutSec, int writeTimeoutSec, int drainTimeoutSec,
                        int maxConnections, long maxRequestSizeBytes, int maxHeaderBytes, int maxRequestLineBytes,
                        Map<String, Pipeline> pipelines) {

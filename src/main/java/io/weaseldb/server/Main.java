@@ -2,6 +2,7 @@ package io.weaseldb.server;
 
 import io.weaseldb.config.ConfigException;
 import io.weaseldb.config.ConfigLoader;
+import io.weaseldb.net.ThreadCounts;
 import io.weaseldb.config.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +51,8 @@ public final class Main {
             return;
         }
 
+        // Before anything creates a virtual thread: the scheduler reads its size once.
+        System.err.println("weaseldb: " + ThreadCounts.applyCarriers(cfg.http().networkThreads(), cfg.http().carrierThreads()));
         WeaselServer server;
         try {
             server = WeaselServer.start(cfg);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +100,44 @@ class MainIT {
         try (JarProcess p = JarProcess.start("--config", cfg.toString())) {
             assertEquals(1, p.awaitExit());
             assertTrue(p.output().contains(seg.getFileName().toString()) && p.output().contains("offset"), p.output());
+        }
+    }
+
+    @Test
+    void carrierThreadsSizesTheVirtualThreadScheduler() throws Exception {
+        Path cfg = JarProcess.config(dir, dir.resolve("data"), "network_threads = 1\ncarrier_threads = 1", "");
+        try (JarProcess p = JarProcess.start("--config", cfg.toString())) {
+            int port = p.awaitListening();
+            assertTrue(p.output().contains("1 poller thread(s), 1 carrier thread(s)"), p.output());
+            // Keep 16 connections busy at once: the JDK's default scheduler would start a carrier per core.
+            java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(16);
+            try {
+                List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    done.add(clients.submit(() -> {
+                        try (RawClient c = new RawClient(port)) {
+                            for (int j = 0; j < 200; j++) {
+                                assertEquals("OK", c.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText());
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (var f : done) f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } finally {
+                clients.shutdownNow();
+            }
+            long carriers;
+            try (var tasks = Files.list(Path.of("/proc", Long.toString(p.process.pid()), "task"))) {
+                carriers = tasks.filter(t -> {
+                    try {
+                        return Files.readString(t.resolve("comm")).startsWith("ForkJoinPool-");
+                    } catch (java.io.IOException gone) {
+                        return false;
+                    }
+                }).count();
+            }
+            assertEquals(1, carriers, "carrier (ForkJoinPool worker) threads");
         }
     }
 
