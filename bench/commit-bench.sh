@@ -23,7 +23,8 @@
 # /v1/version equals the number of commits wrk saw acknowledged (warm-ups included).
 #
 # Environment: REPS (3), SECS (10), WARMUP (3), CONNS ("1 64 256"), WRK_THREADS (1),
-#   PORT (18090, WeaselDB), ETCD_PORT (12379; peer port +1), WEASEL_OPTS (-Xmx1g), JAVA_HOME,
+#   PORT (18090, WeaselDB), ETCD_PORT (12379; peer port +1), WEASEL_OPTS (-Xmx1g -XX:MaxGCPauseMillis=10:
+#   the pause goal the image and the Helm chart set), JAVA_HOME,
 #   PEERS_DIR (../shared/peers: etcd-put.lua, report.lua), DATA_ROOT (where data dirs go; default a
 #   temp dir), SYSTEMS ("weaseldb-fsync weaseldb-nosync etcd"),
 #   OUT (default bench/results/commit-<stamp>.txt).
@@ -32,7 +33,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 REPS=${REPS:-3}; SECS=${SECS:-10}; WARMUP=${WARMUP:-3}; CONNS=${CONNS:-1 64 256}; WRK_THREADS=${WRK_THREADS:-1}
 PORT=${PORT:-18090}; ETCD_PORT=${ETCD_PORT:-12379}
-WEASEL_OPTS=${WEASEL_OPTS:--Xmx1g}
+WEASEL_OPTS=${WEASEL_OPTS:--Xmx1g -XX:MaxGCPauseMillis=10}
 PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
 read -r -a SYSTEMS <<< "${SYSTEMS:-weaseldb-fsync weaseldb-nosync etcd}"
 # shellcheck source=bench/lib.sh

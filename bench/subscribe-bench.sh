@@ -30,7 +30,7 @@
 #
 # Environment: REPS (3), SECS (10), WARMUP (3), FSYNC ("false true"), SUBS ("0 100 1000"), CONNS (64),
 #   WRK_THREADS (1), LAT_RATE (50), LAT_SECS (10), SAMPLE (20), PORT (18390), CONNECT_TIMEOUT (60),
-#   WEASEL_OPTS (-Xmx1g), CLIENT_OPTS (-Xmx512m), JAVA_HOME, PEERS_DIR (../shared/peers: report.lua),
+#   WEASEL_OPTS (-Xmx1g -XX:MaxGCPauseMillis=10, as the image and chart), CLIENT_OPTS (-Xmx512m), JAVA_HOME, PEERS_DIR (../shared/peers: report.lua),
 #   DATA_ROOT (where data dirs go; default a temp dir), OUT (default bench/results/subscribe-<stamp>.txt).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,7 +39,7 @@ REPS=${REPS:-3}; SECS=${SECS:-10}; WARMUP=${WARMUP:-3}; CONNS=${CONNS:-64}; WRK_
 FSYNC=${FSYNC:-false true}; SUBS=${SUBS:-0 100 1000}
 LAT_RATE=${LAT_RATE:-50}; LAT_SECS=${LAT_SECS:-10}; SAMPLE=${SAMPLE:-20}
 PORT=${PORT:-18390}; CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-60}
-WEASEL_OPTS=${WEASEL_OPTS:--Xmx1g}; CLIENT_OPTS=${CLIENT_OPTS:--Xmx512m}
+WEASEL_OPTS=${WEASEL_OPTS:--Xmx1g -XX:MaxGCPauseMillis=10}; CLIENT_OPTS=${CLIENT_OPTS:--Xmx512m}
 PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
 # shellcheck source=bench/lib.sh
 source "$HERE/lib.sh"
