@@ -87,19 +87,36 @@ final class Poller implements Runnable {
     }
 
     /**
-     * Upper bound of one wait for acks: past it the poller selects anyway (and disarms what still fires). It must
-     * cover a whole round of woken connections on the carriers: one carrier serving 1000 busy connections takes
-     * about 5 ms per round, and bounds of 0.5-2 ms then gave a p99 of 107-118 ms (keys disarmed and re-armed
-     * round after round) against 11 ms with 8 ms.
+     * How long the poller waits for acks without seeing one: past it, it selects anyway (and disarms what still
+     * fires). While acks keep arriving the carriers are working through the round, so the wait goes on, up to
+     * {@link #ACK_WAIT_MAX_NANOS}. A fixed bound had to cover the largest round: one carrier serving 1000 busy
+     * connections takes about 5 ms per round, and fixed bounds of 0.5-3 ms gave p99s of 107-550 ms there (keys
+     * disarmed and re-armed round after round) against 11-17 ms with 8 ms; tied to progress instead, the bound
+     * no longer depends on how many connections a round wakes.
      */
-    private static final long ACK_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("weaseldb.ackWaitMicros", 8000));
+    private static final long ACK_STALL_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("weaseldb.ackWaitMicros", 2000));
+    /** Hard cap on one wait for acks, progress or not: new connections and timeouts are not held up longer. */
+    private static final long ACK_WAIT_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private void awaitAcks() {
-        long deadline = System.nanoTime() + ACK_WAIT_NANOS;
+        long start = System.nanoTime();
+        long stallDeadline = start + ACK_STALL_NANOS;
+        long hardDeadline = start + ACK_WAIT_MAX_NANOS;
+        int seen = unacked.get();
         awaitingAcks = true; // volatile write before re-reading unacked: pairs with ack()'s decrement-then-read
         try {
-            long left;
-            while (unacked.get() > 0 && (left = deadline - System.nanoTime()) > 0) LockSupport.parkNanos(this, left);
+            int now;
+            while ((now = unacked.get()) > 0) {
+                long t = System.nanoTime();
+                if (now < seen) { // progress: the carriers are still working through the round
+                    seen = now;
+                    stallDeadline = t + ACK_STALL_NANOS;
+                }
+                long left = Math.min(stallDeadline, hardDeadline) - t;
+                if (left <= 0) break;
+                // Woken by the last ack; otherwise look at the progress a few times per stall period.
+                LockSupport.parkNanos(this, Math.min(left, ACK_STALL_NANOS / 4));
+            }
         } finally {
             awaitingAcks = false;
         }
