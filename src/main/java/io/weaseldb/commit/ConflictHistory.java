@@ -225,10 +225,7 @@ public final class ConflictHistory {
             Object item = items[slot];
             items[slot] = null;
             if (item instanceof byte[] key) {
-                Node n = points.find(key);
-                if (n != null && n.version == version) {  // else rewritten later: that entry stays
-                    points.remove(key);
-                }
+                points.removeIfVersion(key, version);  // unless rewritten later: that entry stays
                 bytes -= key.length + POINT_OVERHEAD;
             } else {
                 Node head = (Node) item;
