@@ -27,6 +27,20 @@ class OperationsCodecTest {
     }
 
     @Test
+    void base64IsTheStandardPaddedAlphabetForEveryLength() {
+        Random random = new Random(11);
+        java.util.Base64.Encoder std = java.util.Base64.getEncoder();
+        for (int len = 0; len < 64; len++) {
+            byte[] k = new byte[len];
+            byte[] v = new byte[(len * 7) % 50];
+            random.nextBytes(k);
+            random.nextBytes(v);
+            assertEquals("[{\"type\":\"write\",\"key\":\"" + std.encodeToString(k) + "\",\"value\":\"" + std.encodeToString(v) + "\"}]",
+                new String(OperationsCodec.encodeJson(List.of(Operation.write(k, v))), StandardCharsets.US_ASCII), "length " + len);
+        }
+    }
+
+    @Test
     void roundTripsRandomOperations() throws IOException {
         Random random = new Random(7);
         for (int round = 0; round < 200; round++) {
