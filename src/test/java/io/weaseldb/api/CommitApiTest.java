@@ -99,6 +99,17 @@ class CommitApiTest {
     }
 
     @Test
+    void aLargeCommitIsParsedWholeAcrossManyReadsAndYields() {
+        // ~700 KB of operations: parsed in many buffers, with the connection thread yielding every 64 KiB.
+        String[] ops = new String[3000];
+        for (int i = 0; i < ops.length; i++) ops[i] = write("big/" + i, "v".repeat(150) + i);
+        Api.Reply r = commitOk(Api.ops(ops));
+        long version = r.num("version");
+        Api.Reply after = commitOk(Api.ops(write("after-big", "x")));
+        assertEquals(version + 1, after.num("version"));
+    }
+
+    @Test
     void requestIdIsGeneratedUuidWhenAbsent() {
         Api.Reply a = commitOk(ops(write("a", "1")));
         Api.Reply b = commitOk("{\"operations\":[],\"request_id\":null}");
