@@ -66,7 +66,6 @@ public final class OperationsCodec {
     private static final byte[] VALUE = ",\"value\":\"".getBytes(US_ASCII);
     private static final byte[] BEGIN = ",\"begin\":\"".getBytes(US_ASCII);
     private static final byte[] END = ",\"end\":\"".getBytes(US_ASCII);
-    private static final byte[] BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(US_ASCII);
 
     static {
         for (Operation.Type t : Operation.Type.values()) TYPE_NAMES[t.ordinal()] = t.wireName().getBytes(US_ASCII);
@@ -75,19 +74,20 @@ public final class OperationsCodec {
     private static int encodedLength(Operation op) {
         int n = TYPE_OPEN.length + TYPE_NAMES[op.type().ordinal()].length + 1 + 1; // {"type":"<t>" ... }
         return n + switch (op.type()) {
-            case WRITE -> KEY.length + base64Length(op.key()) + 1 + VALUE.length + base64Length(op.value()) + 1;
-            case DELETE -> KEY.length + base64Length(op.key()) + 1;
-            case RANGE_DELETE -> BEGIN.length + base64Length(op.begin()) + 1 + END.length + base64Length(op.end()) + 1;
+            case WRITE -> fieldLength(KEY, op.key()) + fieldLength(VALUE, op.value());
+            case DELETE -> fieldLength(KEY, op.key());
+            case RANGE_DELETE -> fieldLength(BEGIN, op.begin()) + fieldLength(END, op.end());
         };
     }
 
-    private static int base64Length(byte[] b) {
-        return (b.length + 2) / 3 * 4;
+    /** What {@link #field} writes: the name part, the base64 and the closing quote. */
+    private static int fieldLength(byte[] name, byte[] bytes) {
+        return name.length + StrictBase64.encodedLength(bytes.length) + 1;
     }
 
     private static int field(byte[] out, int p, byte[] name, byte[] bytes) {
         p = put(out, p, name);
-        p = base64(bytes, out, p);
+        p = StrictBase64.encode(bytes, out, p);
         out[p++] = '"';
         return p;
     }
@@ -95,31 +95,6 @@ public final class OperationsCodec {
     private static int put(byte[] out, int p, byte[] bytes) {
         System.arraycopy(bytes, 0, out, p, bytes.length);
         return p + bytes.length;
-    }
-
-    /** Standard padded base64 (RFC 4648 §4) of {@code src} into {@code out} at {@code p}; returns the end. */
-    private static int base64(byte[] src, byte[] out, int p) {
-        int i = 0;
-        int whole = src.length - src.length % 3;
-        while (i < whole) {
-            int v = (src[i] & 0xFF) << 16 | (src[i + 1] & 0xFF) << 8 | (src[i + 2] & 0xFF);
-            out[p] = BASE64[v >>> 18];
-            out[p + 1] = BASE64[(v >>> 12) & 63];
-            out[p + 2] = BASE64[(v >>> 6) & 63];
-            out[p + 3] = BASE64[v & 63];
-            i += 3;
-            p += 4;
-        }
-        int rest = src.length - whole;
-        if (rest > 0) {
-            int v = (src[i] & 0xFF) << 16 | (rest == 2 ? (src[i + 1] & 0xFF) << 8 : 0);
-            out[p] = BASE64[v >>> 18];
-            out[p + 1] = BASE64[(v >>> 12) & 63];
-            out[p + 2] = rest == 2 ? BASE64[(v >>> 6) & 63] : (byte) '=';
-            out[p + 3] = '=';
-            p += 4;
-        }
-        return p;
     }
 
     /**

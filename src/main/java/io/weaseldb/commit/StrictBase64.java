@@ -3,24 +3,56 @@ package io.weaseldb.commit;
 import java.util.Arrays;
 
 /**
- * Decoder for standard base64 with padding (RFC 4648 §4), strict where {@link java.util.Base64#getDecoder()}
+ * Standard base64 with padding (RFC 4648 §4). The decoder is strict where {@link java.util.Base64#getDecoder()}
  * is lenient: it requires padding (length a multiple of 4), rejects the URL-safe alphabet and whitespace, and
  * rejects non-zero padding bits (§3.5) so that every byte string has exactly one accepted encoding. Decodes
- * straight from the JSON parser's character buffer, without an intermediate String.
+ * straight from the JSON parser's character buffer, without an intermediate String; encodes straight into a
+ * caller's array at an offset.
  */
 final class StrictBase64 {
     private static final byte[] EMPTY = new byte[0];
+    private static final byte[] ENCODE =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] DECODE = new byte[128];
 
     static {
         Arrays.fill(DECODE, (byte) -1);
-        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        for (int i = 0; i < alphabet.length(); i++) {
-            DECODE[alphabet.charAt(i)] = (byte) i;
+        for (int i = 0; i < ENCODE.length; i++) {
+            DECODE[ENCODE[i]] = (byte) i;
         }
     }
 
     private StrictBase64() { }
+
+    /** Length of the padded encoding of {@code n} bytes. */
+    static int encodedLength(int n) {
+        return (n + 2) / 3 * 4;
+    }
+
+    /** Encodes {@code src} into {@code out} at {@code at} ({@link #encodedLength} bytes); returns the end. */
+    static int encode(byte[] src, byte[] out, int at) {
+        int i = 0;
+        int whole = src.length - src.length % 3;
+        while (i < whole) {
+            int v = (src[i] & 0xFF) << 16 | (src[i + 1] & 0xFF) << 8 | (src[i + 2] & 0xFF);
+            out[at] = ENCODE[v >>> 18];
+            out[at + 1] = ENCODE[(v >>> 12) & 63];
+            out[at + 2] = ENCODE[(v >>> 6) & 63];
+            out[at + 3] = ENCODE[v & 63];
+            i += 3;
+            at += 4;
+        }
+        int rest = src.length - whole;
+        if (rest > 0) {
+            int v = (src[i] & 0xFF) << 16 | (rest == 2 ? (src[i + 1] & 0xFF) << 8 : 0);
+            out[at] = ENCODE[v >>> 18];
+            out[at + 1] = ENCODE[(v >>> 12) & 63];
+            out[at + 2] = rest == 2 ? ENCODE[(v >>> 6) & 63] : (byte) '=';
+            out[at + 3] = '=';
+            at += 4;
+        }
+        return at;
+    }
 
     /** Length the text decodes to if it is valid, or -1 when its length alone makes it invalid. */
     static int decodedLength(char[] s, int off, int len) {
