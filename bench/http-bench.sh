@@ -45,18 +45,8 @@ start_server() {
   local s=$1
   case $s in
     weaseldb)
-      cat > "$TMP/weasel.toml" <<TOML
-[http]
-bind_address = "127.0.0.1"
-port = $PORT
-[storage]
-data_dir = "$TMP/data"
-fsync = false
-TOML
-      rm -rf "$TMP/data"
-      # shellcheck disable=SC2086
-      "$JAVA" $WEASEL_OPTS -jar "$ROOT/target/weaseldb.jar" --config "$TMP/weasel.toml" > "$TMP/server.log" 2>&1 &
-      SPID=$! ;;
+      start_weaseldb false
+      return 0 ;;
     nginx)
       sed "s/8080/$PORT/" "$PEERS_DIR/nginx.conf" > "$TMP/nginx.conf"
       mkdir -p "$TMP/nginx"

@@ -24,10 +24,11 @@ stop_server() {
   SPID=
 }
 
-# Starts target/weaseldb.jar on 127.0.0.1:$PORT with a fresh data dir under $DATA_ROOT and the given
-# storage.fsync, sets SPID and waits for /ready. Uses JAVA, WEASEL_OPTS, ROOT, TMP, DATA_ROOT, PORT.
-start_weaseldb() { # fsync: true|false
-  local data=$DATA_ROOT/weaseldb-data
+# Starts target/weaseldb.jar on 127.0.0.1:$PORT with a fresh data dir under $DATA_ROOT (default $TMP) and
+# the given storage.fsync, plus any further TOML tables given as the second argument; sets SPID and waits
+# for /ready. Uses JAVA, WEASEL_OPTS, ROOT, TMP, DATA_ROOT, PORT.
+start_weaseldb() { # fsync: true|false, [extra TOML]
+  local data=${DATA_ROOT:-$TMP}/weaseldb-data
   rm -rf "$data"
   cat > "$TMP/weasel.toml" <<TOML
 [http]
@@ -36,6 +37,7 @@ port = $PORT
 [storage]
 data_dir = "$data"
 fsync = $1
+${2:-}
 TOML
   # shellcheck disable=SC2086
   "$JAVA" $WEASEL_OPTS -jar "$ROOT/target/weaseldb.jar" --config "$TMP/weasel.toml" > "$TMP/server.log" 2>&1 &

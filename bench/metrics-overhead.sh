@@ -42,26 +42,8 @@ wrk.body = '{"operations":[{"type":"write","key":"a2V5","value":"dmFsdWU="}]}'
 LUA
 
 start_server() { # metrics_enabled
-  cat > "$TMP/weasel.toml" <<TOML
-[http]
-bind_address = "127.0.0.1"
-port = $PORT
-[storage]
-data_dir = "$TMP/data"
-fsync = false
-[metrics]
-enabled = $1
-TOML
-  rm -rf "$TMP/data"
-  # shellcheck disable=SC2086
-  "$JAVA" $WEASEL_OPTS -jar "$ROOT/target/weaseldb.jar" --config "$TMP/weasel.toml" > "$TMP/server.log" 2>&1 &
-  SPID=$!
-  for _ in $(seq 1 200); do
-    curl -sf "http://127.0.0.1:$PORT/ok" >/dev/null 2>&1 && break
-    [[ -d /proc/$SPID ]] || break
-    sleep 0.05
-  done
-  curl -sf "http://127.0.0.1:$PORT/ok" >/dev/null 2>&1 || { echo "server did not start:" >&2; cat "$TMP/server.log" >&2; exit 1; }
+  start_weaseldb false "[metrics]
+enabled = $1"
   # The setting must really be in effect: /metrics exists only when enabled.
   local code; code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/metrics")
   if [[ $1 == true && $code != 200 ]] || [[ $1 == false && $code != 404 ]]; then
