@@ -154,19 +154,13 @@ class PipelineTest {
 
     @Test
     void fullRingRejectsImmediatelyAndRecovers() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
+        HoldsFirst hold = new HoldsFirst();
         AtomicInteger processed = new AtomicInteger();
         Pipeline<Event> p = start(builder("full", 4, 2)
-                .stage("blocker", (e, seq, end) -> {
-                    if (seq == 0) {
-                        entered.countDown();
-                        release.await();
-                    }
-                })
+                .stage("blocker", hold)
                 .stage("count", (e, seq, end) -> processed.incrementAndGet()));
         assertSame(PublishResult.PUBLISHED, p.tryPublish(VALUE, 0L));
-        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        assertTrue(hold.entered.await(10, TimeUnit.SECONDS));
         for (long i = 1; i < 4; i++) {
             assertSame(PublishResult.PUBLISHED, p.tryPublish(VALUE, i));
         }
@@ -177,7 +171,7 @@ class PipelineTest {
         assertEquals(4.0, depth("full", "blocker"));
         assertEquals(4.0, depth("full", "count"));
 
-        release.countDown();
+        hold.release.countDown();
         awaitTrue("last stage drained", () -> depth("full", "count") == 0.0);
         assertEquals(4, processed.get());
         assertSame(PublishResult.PUBLISHED, p.tryPublish(VALUE, 4L)); // slots were released
@@ -195,27 +189,35 @@ class PipelineTest {
     private record Delivery(long sequence, boolean endOfBatch) {
     }
 
+    /** A stage that records each delivery and holds sequence 0 (signalling {@link #entered}) until {@link #release}. */
+    private static final class HoldsFirst implements Stage<Event> {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final List<Delivery> seen = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void onEvent(Event e, long seq, boolean end) throws InterruptedException {
+            seen.add(new Delivery(seq, end));
+            if (seq == 0) {
+                entered.countDown();
+                release.await();
+            }
+        }
+    }
+
     @Test
     void eventsPublishedWhileStageIsBusyFormOneBatch() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        List<Delivery> seen = Collections.synchronizedList(new ArrayList<>());
+        HoldsFirst hold = new HoldsFirst();
         Pipeline<Event> p = start(builder("batch", 16, 2)
-                .stage("first", (e, seq, end) -> {
-                    seen.add(new Delivery(seq, end));
-                    if (seq == 0) {
-                        entered.countDown();
-                        release.await();
-                    }
-                })
+                .stage("first", hold)
                 .stage("second", (e, seq, end) -> { }));
         p.tryPublish(VALUE, 0L);
-        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        assertTrue(hold.entered.await(10, TimeUnit.SECONDS));
         int n = 10;
         for (long i = 1; i <= n; i++) {
             assertSame(PublishResult.PUBLISHED, p.tryPublish(VALUE, i));
         }
-        release.countDown();
+        hold.release.countDown();
         assertTrue(p.stop(Duration.ofSeconds(10)));
 
         List<Delivery> expected = new ArrayList<>();
@@ -223,7 +225,7 @@ class PipelineTest {
         for (long s = 1; s <= n; s++) {
             expected.add(new Delivery(s, s == n));
         }
-        assertEquals(expected, seen);
+        assertEquals(expected, hold.seen);
         var batches = registry.get("weaseldb.pipeline.batch.size").tags("pipeline", "batch", "stage", "first").summary();
         assertEquals(2, batches.count());
         assertEquals(n, batches.max());
@@ -237,25 +239,17 @@ class PipelineTest {
 
     @Test
     void maxBatchSizeCapsBatches() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        List<Delivery> seen = Collections.synchronizedList(new ArrayList<>());
+        HoldsFirst hold = new HoldsFirst();
         Pipeline<Event> p = start(Pipeline.builder(new PipelineConfig("capped", 16, 1, 4), Event::new, registry)
-                .stage("only", (e, seq, end) -> {
-                    seen.add(new Delivery(seq, end));
-                    if (seq == 0) {
-                        entered.countDown();
-                        release.await();
-                    }
-                }));
+                .stage("only", hold));
         p.tryPublish(VALUE, 0L);
-        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        assertTrue(hold.entered.await(10, TimeUnit.SECONDS));
         for (long i = 1; i <= 10; i++) {
             p.tryPublish(VALUE, i);
         }
-        release.countDown();
+        hold.release.countDown();
         assertTrue(p.stop(Duration.ofSeconds(10)));
-        List<Long> ends = seen.stream().filter(Delivery::endOfBatch).map(Delivery::sequence).toList();
+        List<Long> ends = hold.seen.stream().filter(Delivery::endOfBatch).map(Delivery::sequence).toList();
         assertEquals(List.of(0L, 4L, 8L, 10L), ends); // batches [0] [1..4] [5..8] [9..10]
     }
 
@@ -372,21 +366,15 @@ class PipelineTest {
 
     @Test
     void stopDrainsPublishedEventsThenRejects() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
+        HoldsFirst hold = new HoldsFirst();
         AtomicInteger lastStage = new AtomicInteger();
         Pipeline<Event> p = start(builder("drain", 16, 2)
-                .stage("first", (e, seq, end) -> {
-                    if (seq == 0) {
-                        entered.countDown();
-                        release.await();
-                    }
-                })
+                .stage("first", hold)
                 .stage("last", (e, seq, end) -> lastStage.incrementAndGet()));
         Thread first = threadNamed("weaseldb-drain-first");
         Thread last = threadNamed("weaseldb-drain-last");
         p.tryPublish(VALUE, 0L);
-        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        assertTrue(hold.entered.await(10, TimeUnit.SECONDS));
         for (long i = 1; i <= 5; i++) {
             p.tryPublish(VALUE, i);
         }
@@ -404,7 +392,7 @@ class PipelineTest {
         assertEquals(1.0, registry.get("weaseldb.pipeline.rejected")
                 .tags("pipeline", "drain", "reason", "stopped").counter().count());
         assertSame(Pipeline.State.STOPPING, p.state());
-        release.countDown();
+        hold.release.countDown();
         assertTrue(stopper.join(Duration.ofSeconds(10)));
         assertEquals(Boolean.TRUE, stopped.get());
         assertEquals(published, lastStage.get());
@@ -417,24 +405,20 @@ class PipelineTest {
 
     @Test
     void stopGivesUpAtTheDeadlineWhenAStageIsStuck() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
+        HoldsFirst hold = new HoldsFirst();
         AtomicInteger processed = new AtomicInteger();
         Pipeline<Event> p = start(builder("stuck", 8, 1).stage("only", (e, seq, end) -> {
-            if (seq == 0) {
-                entered.countDown();
-                release.await();
-            }
+            hold.onEvent(e, seq, end);
             processed.incrementAndGet();
         }));
         p.tryPublish(VALUE, 0L);
         p.tryPublish(VALUE, 1L);
-        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        assertTrue(hold.entered.await(10, TimeUnit.SECONDS));
         assertFalse(p.stop(Duration.ofMillis(50)));
         assertSame(Pipeline.State.STOPPING, p.state());
         assertSame(PublishResult.STOPPED, p.tryPublish(VALUE, 2L));
         Thread thread = threadNamed("weaseldb-stuck-only");
-        release.countDown();
+        hold.release.countDown();
         assertTrue(thread.join(Duration.ofSeconds(10)), "halted stage thread exits once unblocked");
         assertFalse(p.stop(Duration.ofSeconds(1)), "not drained: reported again");
         assertSame(Pipeline.State.STOPPED, p.state());
@@ -452,34 +436,26 @@ class PipelineTest {
 
     @Test
     void failingTranslatorCancelsItsSlotWithoutStallingTheRing() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        List<Delivery> seen = Collections.synchronizedList(new ArrayList<>());
+        HoldsFirst hold = new HoldsFirst();
         Pipeline<Event> p = start(builder("cancel", 8, 2)
-                .stage("first", (e, seq, end) -> {
-                    seen.add(new Delivery(seq, end));
-                    if (seq == 0) {
-                        entered.countDown();
-                        release.await();
-                    }
-                })
+                .stage("first", hold)
                 .stage("second", (e, seq, end) -> { }));
         EventTranslator<Event, Long> failing = (e, seq, v) -> {
             throw new IllegalStateException("translator failed at " + seq);
         };
         p.tryPublish(VALUE, 0L);
-        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        assertTrue(hold.entered.await(10, TimeUnit.SECONDS));
         p.tryPublish(VALUE, 1L);
         var thrown = assertThrows(IllegalStateException.class, () -> p.tryPublish(failing, 2L));
         assertEquals("translator failed at 2", thrown.getMessage());
-        release.countDown();
-        awaitTrue("first stage reaches sequence 1", () -> seen.size() == 2);
+        hold.release.countDown();
+        awaitTrue("first stage reaches sequence 1", () -> hold.seen.size() == 2);
         // The cancelled slot 2 is the end of that batch, so endOfBatch moved to sequence 1.
-        assertEquals(List.of(new Delivery(0, true), new Delivery(1, true)), List.copyOf(seen));
+        assertEquals(List.of(new Delivery(0, true), new Delivery(1, true)), List.copyOf(hold.seen));
         p.tryPublish(VALUE, 3L);
         assertTrue(p.stop(Duration.ofSeconds(10)));
-        assertEquals(new Delivery(3, true), seen.get(2));
-        assertEquals(3, seen.size());
+        assertEquals(new Delivery(3, true), hold.seen.get(2));
+        assertEquals(3, hold.seen.size());
     }
 
     @Test
