@@ -122,16 +122,11 @@ final class Api {
 
     /** A commit over a raw keep-alive connection. */
     static Reply commit(RawClient c, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        c.send("POST /v1/commit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-            + b.length + "\r\n\r\n");
-        c.send(b);
-        return reply(c.read());
+        return reply(c.postJson("/v1/commit", body));
     }
 
     static Reply get(RawClient c, String path) throws IOException {
-        c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
-        return reply(c.read());
+        return reply(c.get(path));
     }
 
     // ------------------------------------------------------------------ JSON

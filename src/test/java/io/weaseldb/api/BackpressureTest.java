@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.weaseldb.server.RawClient;
 import io.weaseldb.server.TestServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,8 +75,8 @@ class BackpressureTest {
                             String id = "backpressure-client-" + client + "-commit-" + i;
                             // Every 8th request a status query: it shares the ring, so it is refused the same way.
                             boolean status = i % 8 == 7;
-                            RawClient.Response raw = status ? get(c, "/v1/status?request_id=" + id)
-                                : post(c, Api.withId(id, write("bp/" + client + "/" + i, "v")));
+                            RawClient.Response raw = status ? c.get("/v1/status?request_id=" + id)
+                                : c.postJson("/v1/commit", Api.withId(id, write("bp/" + client + "/" + i, "v")));
                             Api.Reply r = Api.reply(raw);
                             if (r.status() == 200 && !status) {
                                 committed.incrementAndGet();
@@ -130,15 +129,4 @@ class BackpressureTest {
         }
     }
 
-    private static RawClient.Response post(RawClient c, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        c.send("POST /v1/commit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n");
-        c.send(b);
-        return c.read();
-    }
-
-    private static RawClient.Response get(RawClient c, String path) throws IOException {
-        c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
-        return c.read();
-    }
 }

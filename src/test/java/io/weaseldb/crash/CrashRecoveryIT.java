@@ -294,15 +294,11 @@ class CrashRecoveryIT {
         String body = "{\"request_id\":\"" + id + "\",\"operations\":["
             + "{\"type\":\"write\",\"key\":\"" + key + "\",\"value\":\"" + b64("value of " + id) + "\"},"
             + "{\"type\":\"write\",\"key\":\"" + b64("index/" + id) + "\",\"value\":\"" + key + "\"}]}";
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        c.send("POST /v1/commit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n");
-        c.send(b);
-        return c.read();
+        return c.postJson("/v1/commit", body);
     }
 
     private static RawClient.Response status(RawClient c, String id) throws IOException {
-        c.send("GET /v1/status?request_id=" + id + " HTTP/1.1\r\nHost: x\r\n\r\n");
-        return c.read();
+        return c.get("/v1/status?request_id=" + id);
     }
 
     private static long version(int port) throws IOException {

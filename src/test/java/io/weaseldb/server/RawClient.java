@@ -51,6 +51,18 @@ public final class RawClient implements AutoCloseable {
         return this;
     }
 
+    /** {@code GET path} on this keep-alive connection; returns the response. */
+    public Response get(String path) throws IOException {
+        return send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").read();
+    }
+
+    /** {@code POST path} with a JSON body on this keep-alive connection; returns the response. */
+    public Response postJson(String path, String json) throws IOException {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        send("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n");
+        return send(b).read();
+    }
+
     /** Reads one response; bodies by Content-Length, or to end of stream when there is none (and not 1xx/204/HEAD). */
     public Response read() throws IOException {
         return read(false);
