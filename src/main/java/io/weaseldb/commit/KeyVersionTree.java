@@ -147,20 +147,16 @@ final class KeyVersionTree {
 
     /** Removes the node with this start; returns it, or null when absent. */
     Node remove(byte[] key) {
-        return removeAt(key, ANY_VERSION);
+        return removeIfVersion(key, ANY_VERSION);
     }
+
+    private static final long ANY_VERSION = Long.MIN_VALUE;
 
     /**
      * Removes the node with this start if its version is {@code version} (one descent: eviction's "unless
      * rewritten since"); returns it, or null when absent or newer.
      */
     Node removeIfVersion(byte[] key, long version) {
-        return removeAt(key, version);
-    }
-
-    private static final long ANY_VERSION = Long.MIN_VALUE;
-
-    private Node removeAt(byte[] key, long version) {
         removedNode = null;
         Node r = remove(root, key, prefix(key), version);
         if (r != root) root = r;
