@@ -33,8 +33,14 @@ public final class Outcome {
     private long oldestVersion;
     private String message;
 
+    /** The decision, or null while undecided (cleared for a new request, and left so if deciding failed). */
     public Kind kind() {
         return kind;
+    }
+
+    /** Forgets the previous decision, so that a resolve that fails cannot leave an earlier request's answer. */
+    void clear() {
+        set(null, 0, null, null);
     }
 
     /** True for {@link Kind#COMMITTED}: the persist stage appends it. */

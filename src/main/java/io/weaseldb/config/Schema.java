@@ -39,7 +39,7 @@ final class Schema {
             integer("max_request_line_bytes", 8_192, 64, 1 << 20, "request line limit (414)")));
         TABLES.put("http.pipelines.*", List.of(
             integer("ring_buffer_size", 1024, 2, 1 << 24, "ring slots, a power of two; a full ring answers 503"),
-            integer("threads", 1, 1, MAX_THREADS, "threads of the pipeline's parallel stage")));
+            integer("threads", 0, 0, MAX_THREADS, "threads of a separate respond stage (0 = the persist thread answers)")));
         TABLES.put("storage", List.of(
             string("data_dir", "data", "directory of the commit log and retention policies"),
             bool("fsync", true, "fsync every group commit before acknowledging (false only for benchmarks)"),

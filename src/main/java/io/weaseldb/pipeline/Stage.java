@@ -10,9 +10,10 @@ package io.weaseldb.pipeline;
  * {@code endOfBatch} is true.
  *
  * <p>Events are mutable ring slots owned by the pipeline: a stage may read and write them while it
- * holds them (later stages see those writes), but must not keep a reference after returning. The
- * last stage must hand any result to the waiting party (e.g. a {@link Completion}) before it
- * returns, since the slot is reused as soon as the last stage advances.
+ * holds them (later stages see those writes), and may keep references to the events of its current
+ * batch until the {@code endOfBatch} call returns, but no longer. The last stage must hand any result
+ * to the waiting party (e.g. a {@link Completion}) before then, since the slots are reused as soon
+ * as the last stage advances.
  *
  * @param <E> the event type
  */

@@ -117,7 +117,7 @@ public final class WeaselServer implements AutoCloseable {
         // A new leadership term per process start (API.md: leader_id changes on every start).
         Resolver resolver = Resolver.recover(log, UUID.randomUUID().toString(), rc, System::currentTimeMillis);
         ServerConfig.Pipeline p = cfg.http().pipeline(CommitHandlers.PIPELINE);
-        // One resolve thread and one persist thread, plus `threads` respond threads (the parallel stage).
+        // One resolve thread and one persist thread, plus `threads` respond threads (0: persist answers).
         PipelineConfig pc = PipelineConfig.of(CommitHandlers.PIPELINE, p.ringBufferSize(), 2 + p.threads());
         return new CommitPipeline(pc, p.threads(), resolver, log, feed::publish, metrics.registry());
     }

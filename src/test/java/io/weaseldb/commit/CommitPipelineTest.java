@@ -1,0 +1,104 @@
+package io.weaseldb.commit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.weaseldb.pipeline.PipelineConfig;
+import io.weaseldb.pipeline.PublishResult;
+import io.weaseldb.storage.LogRecord;
+import io.weaseldb.storage.SegmentedFileLog;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The commit pipeline on its own (no HTTP): both respond layouts, and what a failing resolve answers. */
+class CommitPipelineTest {
+    private static final ResolverConfig CONFIG = ResolverConfig.DEFAULTS;
+
+    @TempDir
+    Path dir;
+
+    private final AtomicBoolean clockFails = new AtomicBoolean();
+    private final List<Long> published = new CopyOnWriteArrayList<>();
+
+    private long clock() {
+        if (clockFails.get()) throw new IllegalStateException("test: clock failure");
+        return 1_700_000_000_000L;
+    }
+
+    private CommitPipeline start(SegmentedFileLog log, int ring, int respondThreads) throws Exception {
+        Resolver resolver = Resolver.recover(log, "leader-1", CONFIG, this::clock);
+        CommitPipeline p = new CommitPipeline(PipelineConfig.of("commit_status", ring, 2 + respondThreads), respondThreads,
+            resolver, log, (LogRecord r) -> published.add(r.version()), new SimpleMeterRegistry());
+        p.start();
+        return p;
+    }
+
+    private static CommitRequest request(String id) throws CommitRequestException {
+        return CommitRequest.builder(CommitLimits.DEFAULTS).requestId(id)
+            .write(("key/" + id).getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8)).build();
+    }
+
+    private static String commit(CommitPipeline p, CommitPipeline.Ticket t, String id) throws Exception {
+        CommitRequest r = request(id);
+        assertEquals(PublishResult.PUBLISHED, p.submitCommit(t, r, OperationsCodec.encodeJson(r.operations())));
+        assertTrue(t.await(10, TimeUnit.SECONDS), "answered");
+        return t.status + " " + new String(t.body, StandardCharsets.UTF_8);
+    }
+
+    /** threads = 0: the persist thread answers; threads > 0: a respond stage does. Same answers either way. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 3})
+    void everyLayoutAnswersCommitsAndStatusOnlyOnceDurable(int respondThreads) throws Exception {
+        try (SegmentedFileLog log = SegmentedFileLog.open(dir, SegmentedFileLog.Options.defaults(), new SimpleMeterRegistry())) {
+            CommitPipeline p = start(log, 8, respondThreads);
+            CommitPipeline.Ticket t = new CommitPipeline.Ticket();
+            for (int i = 1; i <= 20; i++) {  // more than the ring: slots are reused
+                String id = "request-id-number-" + String.format("%04d", i);
+                assertEquals("200 {\"status\":\"committed\",\"version\":" + i + ",\"request_id\":\"" + id
+                    + "\",\"leader_id\":\"leader-1\"}", commit(p, t, id));
+                assertTrue(p.durableVersion() >= i, "answered only once durable");
+            }
+            assertEquals(PublishResult.PUBLISHED, p.submitStatus(t, "request-id-number-0007"));
+            assertTrue(t.await(10, TimeUnit.SECONDS));
+            assertEquals("{\"request_id\":\"request-id-number-0007\",\"status\":\"committed\",\"version\":7}",
+                new String(t.body, StandardCharsets.UTF_8));
+            assertEquals(20, published.size());
+            assertTrue(p.stop(Duration.ofSeconds(10)));
+        }
+    }
+
+    /**
+     * A resolve that throws after taking a version must not leave the slot's previous answer (another
+     * request's "committed") in place: it answers 500; and since that version can never be persisted, the
+     * pipeline stops being healthy and commits nothing more rather than leave a gap.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1})
+    void aResolveFailureAnswers500AndNeverAnotherRequestsVersion(int respondThreads) throws Exception {
+        try (SegmentedFileLog log = SegmentedFileLog.open(dir, SegmentedFileLog.Options.defaults(), new SimpleMeterRegistry())) {
+            CommitPipeline p = start(log, 2, respondThreads);  // two slots: the failing request reuses slot 0
+            CommitPipeline.Ticket t = new CommitPipeline.Ticket();
+            assertTrue(commit(p, t, "first-request-id-0001").startsWith("200 "));
+            assertTrue(commit(p, t, "second-request-id-0002").startsWith("200 "));
+            clockFails.set(true);  // the resolver reads the clock after taking version 3
+            String failed = commit(p, t, "third-request-id-0003");
+            assertTrue(failed.startsWith("500 ") && failed.contains("internal_error"), failed);
+            clockFails.set(false);
+            assertFalse(p.healthy());
+            String next = commit(p, t, "fourth-request-id-0004");
+            assertTrue(next.startsWith("500 ") && next.contains("internal_error"), next);
+            assertEquals(2, log.lastVersion(), "nothing after the gap reached the log");
+            assertTrue(p.stop(Duration.ofSeconds(10)));
+        }
+    }
+}
