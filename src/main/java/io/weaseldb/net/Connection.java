@@ -243,7 +243,10 @@ final class Connection implements Runnable, Exchange {
         routeMetrics = server.noRoute();
         try {
             headEnd = readHead();
-            if (headEnd < 0) return false; // client closed mid-head
+            if (headEnd < 0) { // client closed mid-head: still deliver the answers to what it asked before
+                flushQuietly();
+                return false;
+            }
             RequestHead h = parser.head();
             body.reset(h);
             bodyPos = headEnd;
@@ -272,6 +275,7 @@ final class Connection implements Runnable, Exchange {
             }
             return false;
         } catch (EndOfStream | ChannelIo.ClosedByServerException e) {
+            flushQuietly(); // earlier pipelined answers still go out (the peer may only have half-closed)
             return false;
         } catch (RuntimeException e) {
             System.err.println("weaseldb: handler failed: " + e);
@@ -516,6 +520,15 @@ final class Connection implements Runnable, Exchange {
         }
     }
 
+    /** Best effort before closing: the client may be gone, which is no error of ours. */
+    private void flushQuietly() {
+        try {
+            flush();
+        } catch (IOException ignored) {
+            // nobody left to read it
+        }
+    }
+
     /** Answers a protocol error and closes: never parse past an error (no smuggling). */
     private void sendError(HttpException e) {
         server.metrics().parseError(e.code());
@@ -524,7 +537,8 @@ final class Connection implements Runnable, Exchange {
             if (!responded) {
                 if (parser.head().buffer() == null) routeMetrics = server.noRoute();
                 byte[] b = ErrorBody.json(e.code(), e.getMessage());
-                out.reset();
+                // `out` may hold complete answers to earlier pipelined requests (a commit's 200 among them):
+                // they go first, in order, then this error.
                 ResponseHead.write(out, e.status(), "application/json", b.length, 1);
                 if (parser.head().method() != Method.HEAD) out.write(b);
                 responded = true;

@@ -102,6 +102,37 @@ class CoreHttpTest {
         }
     }
 
+    /**
+     * Answers to pipelined requests buffered before an error are still sent, in order, before the error: the
+     * error must not discard them (a POST before it may have changed state, and its client must learn that).
+     */
+    @Test
+    void answersBufferedBeforeAMalformedPipelinedRequestGoFirst() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            c.send(get("/ok") + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nsent" + get("/ok")
+                + "GET /ok HTTP/1.1\r\nHost: x\r\nBad Name: 1\r\n\r\n");
+            assertEquals("OK", c.read().bodyText());
+            assertEquals("sent", c.read().bodyText());
+            assertEquals("OK", c.read().bodyText());
+            RawClient.Response error = c.read();
+            assertEquals(400, error.status());
+            assertEquals("close", error.header("Connection"));
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    /** A client that pipelines, then half-closes in the middle of a request, still gets the earlier answers. */
+    @Test
+    void answersBufferedWhenTheClientHalfClosesMidRequestAreDelivered() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            c.send(get("/ok") + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nsent" + "GET /o");
+            c.socket.shutdownOutput();
+            assertEquals("OK", c.read().bodyText());
+            assertEquals("sent", c.read().bodyText());
+            assertTrue(c.closedByServer());
+        }
+    }
+
     @Test
     void http10ClosesUnlessKeepAliveAsked() throws Exception {
         try (RawClient c = new RawClient(srv.port)) {
