@@ -139,6 +139,16 @@ public final class RequestParser {
         }
     }
 
+    /**
+     * The bytes parsed so far were copied to the same offsets of the larger {@code copy} (a connection moving
+     * to a bigger read buffer): resume there, with the head's views pointing into the copy.
+     */
+    public void rebase(byte[] copy) {
+        if (start < 0) return; // nothing parsed yet: the next parseHead names the buffer
+        if (copy.length < pos) throw new IllegalArgumentException("rebase onto " + copy.length + " bytes, parsed up to " + pos);
+        head.buf = copy;
+    }
+
     private int run(byte[] buf, int end) throws HttpException {
         int p = pos;
         loop:

@@ -4,8 +4,8 @@ import java.nio.ByteBuffer;
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
- * Read buffers shared by all connections. A connection holds one while a request is in flight and gives it
- * back while idle between requests, so an idle keep-alive connection costs no buffer. Bounded: at most
+ * Read buffers of one size shared by all connections. A connection holds one while a request is in flight and
+ * gives it back while idle between requests, so an idle keep-alive connection costs no buffer. Bounded: at most
  * {@code capacity} free buffers are kept; beyond that they are left to the GC. (JCTools' atomic variant: no
  * sun.misc.Unsafe, which JDK 24+ warns about.)
  */
@@ -14,10 +14,17 @@ final class BufferPool {
     static final class Buf {
         final byte[] array;
         final ByteBuffer view;
+        private final BufferPool pool;
 
-        Buf(int size) {
+        Buf(BufferPool pool, int size) {
+            this.pool = pool;
             array = new byte[size];
             view = ByteBuffer.wrap(array);
+        }
+
+        /** Gives the buffer back to the pool it came from. */
+        void release() {
+            pool.free.relaxedOffer(this);
         }
     }
 
@@ -33,10 +40,6 @@ final class BufferPool {
 
     Buf acquire() {
         Buf b = free.relaxedPoll();
-        return b != null ? b : new Buf(bufferSize);
-    }
-
-    void release(Buf b) {
-        free.relaxedOffer(b);
+        return b != null ? b : new Buf(this, bufferSize);
     }
 }

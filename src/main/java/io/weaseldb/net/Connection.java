@@ -86,7 +86,7 @@ final class Connection implements Runnable, Exchange {
         this.io = new ChannelIo(this, ch);
         this.parser = new RequestParser(server.limits());
         this.body = new BodyDecoder(server.limits());
-        this.out = new OutputBuffer(4096, 64 * 1024);
+        this.out = new OutputBuffer(1024, 64 * 1024); // grows for pipelined or large answers
     }
 
     // ------------------------------------------------------------------ waiting (poller hand-off)
@@ -159,6 +159,10 @@ final class Connection implements Runnable, Exchange {
         parser.reset();
         if (inStart == inEnd) {
             inStart = inEnd = 0;
+            if (in != null && isLarge(in)) { // the big request is done: back to a small buffer for the next
+                in.release();
+                in = null;
+            }
             flush();
             if (server.draining()) return false;
             // Idle: the read buffer stays while the next request follows quickly (a busy keep-alive client),
@@ -198,8 +202,9 @@ final class Connection implements Runnable, Exchange {
             } finally {
                 idle = false;
             }
-        } else if (in.array.length - inStart < server.headRoom()) {
-            // Keep room for a maximal head after the leftover of a pipelined request.
+        } else if (isLarge(in) && in.array.length - inStart < server.headRoom()) {
+            // Keep room for a maximal head after the leftover of a pipelined request. (A small buffer is not
+            // compacted: a head that reaches its end moves to a large one, where it fits from any offset.)
             System.arraycopy(in.array, inStart, in.array, 0, inEnd - inStart);
             inEnd -= inStart;
             inStart = 0;
@@ -226,7 +231,7 @@ final class Connection implements Runnable, Exchange {
 
     /** Takes a buffer and reads once without waiting; true if bytes arrived. */
     private boolean readIntoFresh() throws IOException {
-        if (in == null) in = server.pool().acquire();
+        if (in == null) in = server.smallBuffers().acquire();
         ByteBuffer v = in.view;
         v.limit(v.capacity()).position(inEnd);
         int n = ch.read(v);
@@ -318,6 +323,26 @@ final class Connection implements Runnable, Exchange {
         }
     }
 
+    private static boolean isLarge(BufferPool.Buf b) {
+        return b.array.length > NetServer.SMALL_BUFFER_BYTES;
+    }
+
+    /** Below this much room after the head, a small read buffer moves to a large one for the body. */
+    private static final int MIN_BODY_ROOM = 1024;
+
+    /**
+     * Moves the input to a large read buffer at the same offsets (so the parser's views and every position
+     * stay valid) and gives the small one back. Only this connection's thread touches {@code in} while it runs.
+     */
+    private void growInput() {
+        BufferPool.Buf small = in;
+        BufferPool.Buf large = server.largeBuffers().acquire();
+        System.arraycopy(small.array, 0, large.array, 0, inEnd);
+        in = large;
+        parser.rebase(large.array);
+        small.release();
+    }
+
     /** Parses the head, reading as needed; returns where the body starts, or -1 at end of stream. */
     private int readHead() throws IOException, HttpException {
         int start = inStart;
@@ -327,8 +352,12 @@ final class Connection implements Runnable, Exchange {
                 if (r >= 0) return r;
             }
             if (inEnd == in.array.length) {
-                // Unreachable while the parser enforces limits that fit headRoom; refuse rather than overflow.
-                throw HttpException.headersTooLarge("request head exceeds the read buffer");
+                if (!isLarge(in)) {
+                    growInput();
+                } else {
+                    // Unreachable while the parser enforces limits that fit headRoom; refuse rather than overflow.
+                    throw HttpException.headersTooLarge("request head exceeds the read buffer");
+                }
             }
             ByteBuffer v = in.view;
             v.limit(v.capacity()).position(inEnd);
@@ -349,13 +378,19 @@ final class Connection implements Runnable, Exchange {
     private void readBodyInto(BodySink sink) throws IOException, HttpException {
         byte[] a = in.array;
         int sinceYield = 0;
+        long decoded = 0;
         while (true) {
             if (bodyPos < inEnd) {
                 int n = body.decode(a, bodyPos, inEnd, sink);
                 bodyPos += n;
                 sinceYield += n;
+                decoded += n;
             }
             if (body.isDone()) return;
+            if (!isLarge(in) && (decoded >= a.length || a.length - headEnd < MIN_BODY_ROOM)) {
+                growInput(); // a large body, or little room after the head: read it in bigger pieces
+                a = in.array;
+            }
             if (sinceYield >= YIELD_BYTES) {
                 sinceYield = 0;
                 Thread.yield(); // let the other connections' threads run (a no-op when none is waiting)
@@ -487,7 +522,7 @@ final class Connection implements Runnable, Exchange {
 
     @Override
     public boolean peerClosed() {
-        if (in == null) in = server.pool().acquire();
+        if (in == null) in = server.smallBuffers().acquire();
         ByteBuffer v = in.view;
         v.clear();
         try {
@@ -557,7 +592,7 @@ final class Connection implements Runnable, Exchange {
      */
     private void lingerBeforeClose() throws IOException {
         ch.shutdownOutput();
-        if (in == null) in = server.pool().acquire();
+        if (in == null) in = server.smallBuffers().acquire();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         long budget = 256 * 1024;
         ByteBuffer v = in.view;
@@ -578,7 +613,7 @@ final class Connection implements Runnable, Exchange {
             // already closed
         }
         BufferPool.Buf b = (BufferPool.Buf) IN.getAndSet(this, null); // the poller may take it concurrently
-        if (b != null) server.pool().release(b);
+        if (b != null) b.release();
     }
 
     /** A connection idle longer than this gives its read buffer back to the pool. */
@@ -593,7 +628,7 @@ final class Connection implements Runnable, Exchange {
     void releaseIdleBuffer(long now) {
         if (idle && waitingOps != 0 && signal == 0 && now - idleSince > IDLE_BUFFER_NANOS && in != null) {
             BufferPool.Buf b = (BufferPool.Buf) IN.getAndSet(this, null);
-            if (b != null) server.pool().release(b);
+            if (b != null) b.release();
         }
     }
 

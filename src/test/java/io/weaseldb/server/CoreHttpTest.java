@@ -37,6 +37,10 @@ class CoreHttpTest {
             java.util.Arrays.fill(b, (byte) 'x');
             ex.respond(200, "text/plain", b);
         }));
+        r.exact("/header", new Route("/header", Method.GET, null, ex -> {
+            String v = ex.request().header(ex.request().queryParam("name"));
+            ex.respond(200, "text/plain", (v == null ? "-" : v).getBytes(StandardCharsets.ISO_8859_1));
+        }));
     }
 
     @BeforeAll
@@ -62,6 +66,36 @@ class CoreHttpTest {
         assertEquals("OK", r.body());
         assertEquals("text/plain", r.headers().firstValue("content-type").orElseThrow());
         assertTrue(r.headers().firstValue("date").isPresent());
+    }
+
+    /**
+     * Requests start in a 4 KiB read buffer and move to a large one when a head or body outgrows it, at the
+     * same offsets: header views and pipelined leftovers must survive the move, and the next small request
+     * goes back to a small buffer. Sent whole and in small pieces, so the move happens mid-head and mid-body.
+     */
+    @Test
+    void headsAndBodiesOutgrowingTheSmallReadBufferStayIntact() throws Exception {
+        String big = "v".repeat(9000) + "-end";
+        String body = "b".repeat(6000) + "-tail";
+        StringBuilder all = new StringBuilder();
+        for (int i = 0; i < 30; i++) all.append(get("/ok"));  // leftovers push the next head toward the end
+        all.append("GET /header?name=X-Big HTTP/1.1\r\nHost: x\r\nX-Big: ").append(big).append("\r\n\r\n");
+        all.append("POST /echo HTTP/1.1\r\nHost: x\r\nX-Pad: ").append("p".repeat(3500))
+            .append("\r\nContent-Length: ").append(body.length()).append("\r\n\r\n").append(body);
+        all.append("GET /header?name=X-Small HTTP/1.1\r\nHost: x\r\nX-Small: small\r\n\r\n");
+        byte[] bytes = all.toString().getBytes(StandardCharsets.ISO_8859_1);
+        for (int piece : new int[] {bytes.length, 1000, 97}) {
+            try (RawClient c = new RawClient(srv.port)) {
+                for (int at = 0; at < bytes.length; at += piece) {
+                    c.send(java.util.Arrays.copyOfRange(bytes, at, Math.min(bytes.length, at + piece)));
+                }
+                for (int i = 0; i < 30; i++) assertEquals("OK", c.read().bodyText(), "piece " + piece);
+                assertEquals(big, c.read().bodyText(), "a 9 KiB header read after the move (piece " + piece + ")");
+                assertEquals(body, c.read().bodyText(), "a body after a 3.5 KiB head (piece " + piece + ")");
+                assertEquals("small", c.read().bodyText());
+                assertEquals(200, c.send(get("/ok")).read().status());
+            }
+        }
     }
 
     @Test
