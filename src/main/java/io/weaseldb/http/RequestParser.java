@@ -38,7 +38,8 @@ import java.nio.charset.StandardCharsets;
  *   <li>Version exactly {@code HTTP/1.0} or {@code HTTP/1.1}; another {@code HTTP/d.d} → 505, checked before
  *       the target form (so an HTTP/2 preface gets 505); anything else → 400.</li>
  *   <li>Host: required once in HTTP/1.1 (missing or repeated → 400), optional in 1.0; an empty value is
- *       accepted; its bytes must be authority characters (RFC 3986 reg-name / IP-literal / port) → else 400.</li>
+ *       accepted; otherwise it must be {@code uri-host [":" port]} (a reg-name or IPv4 address of RFC 3986
+ *       characters, or an IP literal in brackets; port digits) → else 400.</li>
  *   <li>Content-Length: 1*DIGIT (leading zeros allowed, surrounding OWS is field syntax and is trimmed);
  *       lists, signs, inner whitespace, empty value or overflow of a long → 400; several fields with the same
  *       value count as one, differing → 400; over {@code maxBodyBytes} → 413.</li>
@@ -415,12 +416,34 @@ public final class RequestParser {
         }
     }
 
+    /**
+     * RFC 9110 §7.2: {@code uri-host [ ":" port ]}, where uri-host is an IP-literal in brackets or a reg-name /
+     * IPv4 address, and port is *DIGIT (RFC 3986). An invalid value is a MUST-400 (RFC 9112 §3.2).
+     */
     private void host(byte[] buf, int s, int e) throws HttpException {
         if (++hostCount > 1) throw HttpException.badRequest("more than one Host header field");
-        for (int i = s; i < e; i++) {
-            if (!HttpChars.is(buf[i], HttpChars.HOST)) {
-                throw HttpException.badRequest("invalid byte " + HttpChars.describe(buf[i]) + " in Host");
+        int p = s;
+        if (p < e && buf[p] == '[') {
+            for (p++; p < e && buf[p] != ']'; p++) hostByte(buf[p], true);
+            if (p == e) throw HttpException.badRequest("Host: IP literal without its closing ']'");
+            p++;
+        } else {
+            for (; p < e && buf[p] != ':'; p++) hostByte(buf[p], true);
+        }
+        if (p == e) return;
+        if (buf[p] != ':') throw HttpException.badRequest("Host: " + HttpChars.describe(buf[p]) + " after the IP literal (expected ':' and a port)");
+        for (p++; p < e; p++) {
+            if (buf[p] < '0' || buf[p] > '9') {
+                hostByte(buf[p], false);
+                throw HttpException.badRequest("Host: the port must be digits, found " + HttpChars.describe(buf[p]));
             }
+        }
+    }
+
+    /** Refuses a byte that can never be part of Host, or a bracket where none may be. */
+    private static void hostByte(byte b, boolean inHost) throws HttpException {
+        if (!HttpChars.is(b, HttpChars.HOST) || (inHost && (b == '[' || b == ']'))) {
+            throw HttpException.badRequest("invalid byte " + HttpChars.describe(b) + " in Host");
         }
     }
 

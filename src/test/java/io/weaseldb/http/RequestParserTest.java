@@ -395,6 +395,18 @@ class RequestParserTest {
             assertEquals(0, feed(withFields("Host: [::1]:8080")).status());
         }
 
+        /** The value's structure too: host [":" port], port digits, an IP literal in brackets. */
+        @Test
+        void malformedHostAuthorityIs400() {
+            for (String bad : new String[] {"a:b", "a:80:90", "a:8o", "[::1", "[::1]x", "[::1]:x", "a]", "a[b", "[[::1]]", ":80x"}) {
+                assertStatus(400, withFields("Host: " + bad));
+            }
+            for (String good : new String[] {"a", "a:", "a:8080", "192.168.0.1:80", "[::1]", "[v1.x]:1", "db.example.com",
+                    "xn--caf-dma.example", "a%2Db:1", ":80"}) {
+                assertEquals(0, feed(withFields("Host: " + good)).status(), good);
+            }
+        }
+
         @Test
         void http10WithoutHostIsFine() {
             Req r = feed("GET / HTTP/1.0\r\n\r\n").only();
