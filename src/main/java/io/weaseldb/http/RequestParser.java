@@ -333,6 +333,7 @@ public final class RequestParser {
                 a++;
             }
             if (a == authority) throw HttpException.badRequest("absolute-form target with an empty host");
+            checkAuthority(buf, authority, a, "request target authority");
             if (a < pathEnd) { // a is the '/' starting the path
                 h.pathStart = a;
                 h.pathEnd = pathEnd;
@@ -422,28 +423,33 @@ public final class RequestParser {
      */
     private void host(byte[] buf, int s, int e) throws HttpException {
         if (++hostCount > 1) throw HttpException.badRequest("more than one Host header field");
+        checkAuthority(buf, s, e, "Host");
+    }
+
+    /** {@code uri-host [":" port]} as in Host; {@code what} names the field in the message. */
+    private static void checkAuthority(byte[] buf, int s, int e, String what) throws HttpException {
         int p = s;
         if (p < e && buf[p] == '[') {
-            for (p++; p < e && buf[p] != ']'; p++) hostByte(buf[p], true);
-            if (p == e) throw HttpException.badRequest("Host: IP literal without its closing ']'");
+            for (p++; p < e && buf[p] != ']'; p++) hostByte(buf[p], true, what);
+            if (p == e) throw HttpException.badRequest(what + ": IP literal without its closing ']'");
             p++;
         } else {
-            for (; p < e && buf[p] != ':'; p++) hostByte(buf[p], true);
+            for (; p < e && buf[p] != ':'; p++) hostByte(buf[p], true, what);
         }
         if (p == e) return;
-        if (buf[p] != ':') throw HttpException.badRequest("Host: " + HttpChars.describe(buf[p]) + " after the IP literal (expected ':' and a port)");
+        if (buf[p] != ':') throw HttpException.badRequest(what + ": " + HttpChars.describe(buf[p]) + " after the IP literal (expected ':' and a port)");
         for (p++; p < e; p++) {
             if (buf[p] < '0' || buf[p] > '9') {
-                hostByte(buf[p], false);
-                throw HttpException.badRequest("Host: the port must be digits, found " + HttpChars.describe(buf[p]));
+                hostByte(buf[p], false, what);
+                throw HttpException.badRequest(what + ": the port must be digits, found " + HttpChars.describe(buf[p]));
             }
         }
     }
 
     /** Refuses a byte that can never be part of Host, or a bracket where none may be. */
-    private static void hostByte(byte b, boolean inHost) throws HttpException {
+    private static void hostByte(byte b, boolean inHost, String what) throws HttpException {
         if (!HttpChars.is(b, HttpChars.HOST) || (inHost && (b == '[' || b == ']'))) {
-            throw HttpException.badRequest("invalid byte " + HttpChars.describe(b) + " in Host");
+            throw HttpException.badRequest("invalid byte " + HttpChars.describe(b) + " in " + what);
         }
     }
 

@@ -405,6 +405,9 @@ class RequestParserTest {
                     "xn--caf-dma.example", "a%2Db:1", ":80"}) {
                 assertEquals(0, feed(withFields("Host: " + good)).status(), good);
             }
+            assertStatus(400, "GET http://a:b/ok HTTP/1.1\r\nHost: a\r\n\r\n"); // the same rule in an absolute-form target
+            assertStatus(400, "GET http://[::1/ok HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(0, feed("GET http://[::1]:80/ok HTTP/1.1\r\nHost: a\r\n\r\n").status());
         }
 
         @Test
