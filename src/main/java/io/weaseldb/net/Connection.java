@@ -316,6 +316,11 @@ final class Connection implements Runnable, Exchange {
             // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
             routeMetrics = server.unmatchedRoute();
             respond(200, null, NO_BODY, 0, 0, "Allow", "GET, HEAD, POST, PUT, DELETE, OPTIONS");
+        } else if (h.method() == Method.CONNECT) {
+            // Its target is an authority, not a path of ours: say what is missing rather than 404 "no such path".
+            routeMetrics = server.unmatchedRoute();
+            byte[] b = ErrorBody.json("not_implemented", "CONNECT is not supported: this server is not a proxy");
+            respond(501, "application/json", b, 0, b.length);
         } else {
             routeMetrics = server.unmatchedRoute();
             byte[] b = ErrorBody.json("not_found", "no such path: " + h.path());

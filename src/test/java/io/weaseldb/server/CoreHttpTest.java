@@ -168,6 +168,16 @@ class CoreHttpTest {
     }
 
     @Test
+    void connectIsNotImplementedAndTheConnectionStaysUsable() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            RawClient.Response r = c.send("CONNECT db.example.com:443 HTTP/1.1\r\nHost: db.example.com:443\r\n\r\n").read();
+            assertEquals(501, r.status());
+            assertTrue(r.bodyText().contains("not_implemented"), r.bodyText());
+            assertEquals("OK", c.send(get("/ok")).read().bodyText());
+        }
+    }
+
+    @Test
     void http10ClosesUnlessKeepAliveAsked() throws Exception {
         try (RawClient c = new RawClient(srv.port)) {
             RawClient.Response r = c.send("GET /ok HTTP/1.0\r\n\r\n").read();
