@@ -43,6 +43,7 @@ public final class HttpMetrics {
         // Register the known label values up front so every series exists (at 0) from the first scrape:
         // rate() and dashboards need the series before the first event.
         rejected("max_connections", 0);
+        rejected("accept_failed", 0);
         for (String k : TIMEOUT_KINDS) timeout(k, 0);
         for (String k : PARSE_ERROR_KINDS) parseError(k, 0);
     }

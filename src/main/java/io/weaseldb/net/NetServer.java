@@ -98,6 +98,8 @@ public final class NetServer {
         return (InetSocketAddress) listener.getLocalAddress();
     }
 
+    private final AcceptFailureLog acceptFailures = new AcceptFailureLog(TimeUnit.SECONDS.toNanos(10));
+
     private void acceptLoop() {
         while (!draining) {
             SocketChannel ch;
@@ -106,8 +108,10 @@ public final class NetServer {
             } catch (ClosedChannelException e) {
                 return; // stopping
             } catch (IOException e) {
-                // e.g. EMFILE: back off briefly instead of spinning on a condition that persists
-                System.err.println("weaseldb: accept failed: " + e.getMessage());
+                // e.g. EMFILE: back off briefly instead of spinning on a condition that persists, and say so
+                // once per interval, not once per retry (a descriptor flood must not become a log flood)
+                metrics.rejected("accept_failed");
+                acceptFailures.report(e);
                 LockSupportPause.pause();
                 continue;
             }
