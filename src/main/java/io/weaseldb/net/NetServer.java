@@ -59,6 +59,7 @@ public final class NetServer {
     private Poller[] pollers;
     private Thread[] acceptors;
     private volatile boolean draining;
+    private final int maxConnections;
 
     public NetServer(ServerConfig.Http cfg, Router router, HttpMetrics metrics) {
         this.cfg = cfg;
@@ -76,7 +77,17 @@ public final class NetServer {
         this.keepaliveTimeoutNanos = TimeUnit.SECONDS.toNanos(cfg.keepaliveTimeoutSec());
         this.writeTimeoutNanos = TimeUnit.SECONDS.toNanos(cfg.writeTimeoutSec());
         metrics.bindConnectionGauges(open::get, liveThreads::get);
+        this.maxConnections = ConnectionLimit.effective(cfg.maxConnections(), ConnectionLimit.processFileLimit());
+        if (maxConnections < cfg.maxConnections()) {
+            System.err.println("weaseldb: WARNING: http.max_connections = " + cfg.maxConnections() + " but this process may"
+                + " open only " + ConnectionLimit.processFileLimit() + " files; accepting at most " + maxConnections
+                + " connections so that " + ConnectionLimit.RESERVED_DESCRIPTORS + " stay for the commit log and the"
+                + " runtime (raise the limit, e.g. ulimit -n, to allow more)");
+        }
     }
+
+    /** Connections accepted at most: {@code http.max_connections}, lowered to fit the process's file limit. */
+    public int maxConnections() { return maxConnections; }
 
     /** Binds and starts accepting; returns the bound address (the real port when configured as 0). */
     public InetSocketAddress start() throws IOException {
@@ -116,7 +127,7 @@ public final class NetServer {
                 continue;
             }
             metrics.accepted();
-            if (open.incrementAndGet() > cfg.maxConnections()) {
+            if (open.incrementAndGet() > maxConnections) {
                 open.decrementAndGet();
                 reject(ch);
                 continue;

@@ -55,6 +55,14 @@ public final class JarProcess implements AutoCloseable {
         return new JarProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
     }
 
+    /** Like {@link #start} with the process's open-file limit set to {@code files} first (through bash's ulimit). */
+    public static JarProcess startWithFileLimit(int files, String... args) throws IOException {
+        StringBuilder cmd = new StringBuilder("ulimit -n " + files + " && exec");
+        for (String a : List.of(java(), "-Xmx256m", "-jar", jar().toString())) cmd.append(" '").append(a).append('\'');
+        for (String a : args) cmd.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        return new JarProcess(new ProcessBuilder("bash", "-c", cmd.toString()).redirectErrorStream(true).start());
+    }
+
     /** Writes a config with a free port and {@code dataDir}, plus {@code extra} TOML, to {@code dir}/weaseldb.toml. */
     public static Path config(Path dir, Path dataDir, String extraHttp, String extraSections) throws IOException {
         Path f = dir.resolve("weaseldb.toml");

@@ -60,6 +60,41 @@ class MainIT {
         }
     }
 
+    /**
+     * A connection flood must not take the descriptors the commit log needs: under a 400-file limit the server
+     * accepts at most 400 - 256 connections and answers the rest 503, and commits keep working meanwhile.
+     */
+    @Test
+    void connectionsAreCappedBelowTheFileLimitSoCommitsStillWork() throws Exception {
+        Path cfg = JarProcess.config(dir, dir.resolve("data"), "", "fsync = true\nsegment_bytes = 65536\n");
+        try (JarProcess p = JarProcess.startWithFileLimit(400, "--config", cfg.toString())) {
+            int port = p.awaitListening();
+            assertTrue(p.output().contains("accepting at most 144 connections"), p.output());
+            List<RawClient> clients = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 450; i++) clients.add(new RawClient(port));
+                int ok = 0;
+                int refused = 0;
+                for (RawClient c : clients) {
+                    int status = c.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").read().status();
+                    if (status == 200) ok++;
+                    else if (status == 503) refused++;
+                }
+                assertEquals(450, ok + refused);
+                assertTrue(ok >= 100 && ok <= 144, ok + " served");
+                // Small segments: these commits roll the log onto new files while the flood holds its connections.
+                String body = "{\"operations\":[{\"type\":\"write\",\"key\":\"a2V5\",\"value\":\"" + "dmFs".repeat(400) + "\"}]}";
+                RawClient first = clients.get(0);
+                for (int i = 0; i < 100; i++) {
+                    assertEquals(200, first.send("POST /v1/commit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.length() + "\r\n\r\n" + body).read().status(), "commit " + i);
+                }
+            } finally {
+                for (RawClient c : clients) c.close();
+            }
+        }
+    }
+
     @Test
     void secondProcessOnTheSameDataDirIsRefused() throws Exception {
         Path data = dir.resolve("data");
