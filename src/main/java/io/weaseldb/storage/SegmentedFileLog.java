@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
@@ -33,8 +34,9 @@ import java.util.zip.CRC32C;
  * <p>Segments roll when the active one has grown past {@code segmentBytes}. The old segment is forced before
  * the new file is created, so every segment but the last is always complete on disk; recovery relies on this.
  *
- * <p>Reading: each {@link #read} opens its own channel and works from an immutable snapshot of the segment
- * list (copy-on-write, swapped by CAS), so it needs no lock against appends or truncation. Truncation deletes
+ * <p>Reading: each {@link #read} opens its own channel (at most {@link #MAX_OPEN_READERS} at once; the rest wait)
+ * and works from an immutable snapshot of the segment list (copy-on-write, swapped by CAS), so it needs no lock
+ * against appends or truncation. Truncation deletes
  * files oldest first, so a crash mid-way leaves a contiguous suffix.
  */
 public final class SegmentedFileLog implements CommitLog {
@@ -104,6 +106,18 @@ public final class SegmentedFileLog implements CommitLog {
     private volatile long lastVersion;
     private volatile long durableVersion;
     private volatile boolean closed;
+    /**
+     * Readers with a segment open at once. Each subscriber replaying history holds one descriptor while it reads
+     * a batch; a thousand at once could take the descriptors the writer needs to roll to its next segment (a
+     * writer that cannot roll stops all commits). Waiting readers are virtual threads: waiting is cheap.
+     */
+    static final int MAX_OPEN_READERS = 64;
+    private final Semaphore openReaders = new Semaphore(MAX_OPEN_READERS);
+
+    /** Readers waiting for a turn to open a segment (for tests). */
+    int readersWaiting() {
+        return openReaders.getQueueLength();
+    }
 
     private final MeterRegistry registry;
     private final Timer fsyncTimer;
@@ -340,11 +354,16 @@ public final class SegmentedFileLog implements CommitLog {
         int i = floorSegment(snapshot, next);
         for (; i < snapshot.length && next <= durable; i++) {
             Segment segment = snapshot[i];
+            openReaders.acquireUninterruptibly();
             FileChannel ch;
             try {
                 ch = FileChannel.open(segment.path, StandardOpenOption.READ);
             } catch (NoSuchFileException e) {
+                openReaders.release();
                 throw new LogTruncatedException(next, oldestVersion()); // truncated after we took the snapshot
+            } catch (IOException | RuntimeException e) {
+                openReaders.release();
+                throw e;
             }
             try (ch) {
                 long start = LogFormat.HEADER_BYTES;
@@ -369,6 +388,8 @@ public final class SegmentedFileLog implements CommitLog {
                     }
                     expected++;
                 }
+            } finally {
+                openReaders.release();
             }
         }
     }

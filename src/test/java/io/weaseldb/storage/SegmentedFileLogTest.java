@@ -52,6 +52,49 @@ class SegmentedFileLogTest {
         }
     }
 
+    /** However many subscribers replay at once, at most MAX_OPEN_READERS hold a segment open; the rest wait. */
+    @Test
+    void concurrentReadersHoldAtMostTheBoundOfOpenSegments() throws Exception {
+        try (SegmentedFileLog log = open(dir, SMALL)) {
+            appendRange(log, 1, 10);
+            int readers = SegmentedFileLog.MAX_OPEN_READERS + 36;
+            java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger maxInside = new java.util.concurrent.atomic.AtomicInteger();
+            CountDownLatch release = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            for (int i = 0; i < readers; i++) {
+                threads.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        log.read(1, r -> {
+                            maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                            try {
+                                release.await();  // a subscriber stuck writing to its socket
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            inside.decrementAndGet();
+                            return false;
+                        });
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while ((inside.get() < SegmentedFileLog.MAX_OPEN_READERS || log.readersWaiting() < 36) && System.nanoTime() < deadline) {
+                Thread.yield(); // poll with a deadline: the readers are getting there
+            }
+            assertEquals(SegmentedFileLog.MAX_OPEN_READERS, inside.get());
+            assertEquals(36, log.readersWaiting());
+            release.countDown();
+            for (Thread t : threads) assertTrue(t.join(java.time.Duration.ofSeconds(10)));
+            assertTrue(failures.isEmpty(), failures.toString());
+            assertEquals(SegmentedFileLog.MAX_OPEN_READERS, maxInside.get());
+            assertEquals(0, log.readersWaiting());
+        }
+    }
+
     @Test
     void appendSyncReopenContinuesVersions() throws IOException {
         try (SegmentedFileLog log = open(dir, SMALL)) {
