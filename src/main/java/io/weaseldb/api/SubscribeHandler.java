@@ -77,7 +77,8 @@ public final class SubscribeHandler implements Handler {
             return;
         }
         if (h.method() == Method.HEAD) {
-            ex.respond(200, "text/event-stream", new byte[0], 0, 0, "Cache-Control", "no-cache");
+            // The same head as GET's (no Content-Length: the stream's length is unknown; Connection: close), no body.
+            ex.openStream(200, "text/event-stream", "Cache-Control", "no-cache");
             return;
         }
         OutputStream out = ex.openStream(200, "text/event-stream", "Cache-Control", "no-cache");

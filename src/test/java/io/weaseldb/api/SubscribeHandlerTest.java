@@ -269,6 +269,9 @@ class SubscribeHandlerTest {
             io.weaseldb.server.RawClient.Response r = c.send("HEAD /v1/subscribe HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
             assertEquals(200, r.status());
             assertTrue(r.header("Content-Type").startsWith("text/event-stream"));
+            assertNull(r.header("Content-Length"), "GET's head has no length (the stream has none): neither has HEAD's");
+            assertEquals("close", r.header("Connection"));
+            assertTrue(c.closedByServer());
             assertEquals(0, f.feed.subscriberCount());
         }
     }
