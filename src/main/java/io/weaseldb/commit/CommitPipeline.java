@@ -1,6 +1,7 @@
 package io.weaseldb.commit;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.weaseldb.pipeline.Completion;
@@ -119,6 +120,10 @@ public final class CommitPipeline {
         // structure's counters: fine for a gauge).
         Gauge.builder("weaseldb.commit.request.ids", resolver.requestIds(), RequestIdIndex::size)
             .description("request ids remembered (committed or banned) for dedup and status").register(registry);
+        FunctionCounter.builder("weaseldb.commit.request.ids.forgotten.early",
+                resolver.requestIds(), RequestIdIndex::forgottenEarly)
+            .description("request ids forgotten before request_id_retention_hours to stay within a quarter of the heap")
+            .register(registry);
         Gauge.builder("weaseldb.commit.conflict.history.versions", resolver.history(), ConflictHistory::retainedVersions)
             .description("versions of write history kept for precondition checks").register(registry);
         Pipeline.Builder<Event> stages = Pipeline.builder(config, Event::new, registry)

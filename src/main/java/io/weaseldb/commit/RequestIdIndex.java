@@ -19,6 +19,12 @@ import java.util.function.LongSupplier;
  * commit would have been forgotten). Bans are in memory only: they do not survive a restart; a client that
  * needs the guarantee across restarts sends {@code leader_id}, which no later process will accept.
  *
+ * <p>Memory bound: the time rule can hold without limit (24 h of a busy server's ids is far more than a heap),
+ * so beyond {@code maxEntries} the oldest entries are forgotten as soon as the versions rule allows, before
+ * their time is up (counted in {@link #forgottenEarly()}). That is what a restart does anyway (it reloads
+ * only the ids still in the log, which keeps at least the retained versions); here it happens instead of an
+ * OutOfMemoryError. The versions rule is never shortened.
+ *
  * <p>Status of an unknown id: {@code NOT_COMMITTED} while the index still covers every commit since
  * version 1 (nothing was ever forgotten, nor truncated from the log before it was loaded), otherwise
  * {@code LOG_TRUNCATED}: it may have committed before what is remembered.
@@ -43,8 +49,13 @@ public final class RequestIdIndex {
         }
     }
 
+    /** Estimated heap per remembered id (entry, map node, table slot, a ~36-character String): for sizing. */
+    public static final int ENTRY_BYTES = 170;
+
     private final long retentionMillis;
     private final long retentionVersions;
+    private final long maxEntries;
+    private long forgottenEarly;
     private final LongSupplier clockMillis;
     private final HashMap<String, Entry> byId = new HashMap<>();
     private final ArrayDeque<Entry> inOrder = new ArrayDeque<>();
@@ -62,13 +73,22 @@ public final class RequestIdIndex {
      */
     public RequestIdIndex(long retentionMillis, long retentionVersions, long lastVersion, long forgottenUpToVersion,
                           LongSupplier clockMillis) {
-        if (retentionMillis < 0 || retentionVersions < 0 || lastVersion < 0 || forgottenUpToVersion < 0
+        this(retentionMillis, retentionVersions, Long.MAX_VALUE, lastVersion, forgottenUpToVersion, clockMillis);
+    }
+
+    /**
+     * @param maxEntries entries kept at most where the time rule alone would keep more (see the class comment)
+     */
+    public RequestIdIndex(long retentionMillis, long retentionVersions, long maxEntries, long lastVersion,
+                          long forgottenUpToVersion, LongSupplier clockMillis) {
+        if (retentionMillis < 0 || retentionVersions < 0 || maxEntries < 0 || lastVersion < 0 || forgottenUpToVersion < 0
                 || forgottenUpToVersion > lastVersion) {
             throw new IllegalArgumentException("retention " + retentionMillis + " ms / " + retentionVersions
                     + " versions, lastVersion " + lastVersion + ", forgottenUpTo " + forgottenUpToVersion);
         }
         this.retentionMillis = retentionMillis;
         this.retentionVersions = retentionVersions;
+        this.maxEntries = maxEntries;
         this.lastVersion = lastVersion;
         this.forgottenUpToVersion = forgottenUpToVersion;
         this.clockMillis = Objects.requireNonNull(clockMillis, "clockMillis");
@@ -116,13 +136,20 @@ public final class RequestIdIndex {
         return forgottenUpToVersion > 0 ? RequestStatus.LOG_TRUNCATED : RequestStatus.NOT_COMMITTED;
     }
 
-    /** Forgets what both retention rules allow; also done on every record and query. */
+    /** Forgets what both retention rules allow (or the memory bound requires); also done on every record and query. */
     public void evictExpired() {
         long now = clockMillis.getAsLong();
         Entry head;
-        while ((head = inOrder.peekFirst()) != null
-                && now - head.timestampMillis >= retentionMillis
-                && lastVersion - head.version > retentionVersions) {
+        while ((head = inOrder.peekFirst()) != null && lastVersion - head.version > retentionVersions) {
+            if (now - head.timestampMillis < retentionMillis) {
+                if (inOrder.size() <= maxEntries) break;
+                if (forgottenEarly++ == 0) {
+                    System.err.println("weaseldb: WARNING: more than " + maxEntries + " request ids to remember (a quarter"
+                        + " of the heap): the oldest are now forgotten before request_id_retention_hours, still after"
+                        + " request_id_retention_versions; status answers log_truncated for them, as after a restart."
+                        + " Lower request_id_retention_hours or give the heap more room (weaseldb_commit_request_ids_forgotten_early_total)");
+                }
+            }
             inOrder.pollFirst();
             if (byId.get(head.id) == head) {  // not superseded by a renewed ban
                 byId.remove(head.id);
@@ -140,6 +167,11 @@ public final class RequestIdIndex {
     /** 0 while every commit since version 1 is remembered; else the newest version whose id may be forgotten. */
     public long forgottenUpToVersion() {
         return forgottenUpToVersion;
+    }
+
+    /** Entries forgotten before their retention time because of the memory bound. */
+    public long forgottenEarly() {
+        return forgottenEarly;
     }
 
     /** Ids currently remembered (committed or banned). */

@@ -70,6 +70,7 @@ public final class Resolver {
         long historyStart = Math.max(beforeLog, last - config.historyMaxVersions());
         ConflictHistory history = new ConflictHistory(historyStart, config.historyMaxVersions(), config.historyMaxBytes());
         RequestIdIndex ids = new RequestIdIndex(config.requestIdRetention().toMillis(), config.requestIdRetentionVersions(),
+                config.requestIdMaxEntries(),
                 beforeLog, beforeLog, clockMillis);
         try {
             log.read(beforeLog + 1, (LogRecord r) -> {

@@ -113,7 +113,8 @@ public final class WeaselServer implements AutoCloseable {
             throws IOException {
         ServerConfig.Commit c = cfg.commit();
         ResolverConfig rc = new ResolverConfig(c.conflictWindowVersions(), ConflictHistory.DEFAULT_MAX_BYTES,
-            Duration.ofHours(c.requestIdRetentionHours()), c.requestIdRetentionVersions());
+            Duration.ofHours(c.requestIdRetentionHours()), c.requestIdRetentionVersions(),
+            ResolverConfig.requestIdsForHeap(Runtime.getRuntime().maxMemory()));
         // A new leadership term per process start (API.md: leader_id changes on every start).
         Resolver resolver = Resolver.recover(log, UUID.randomUUID().toString(), rc, System::currentTimeMillis);
         ServerConfig.Pipeline p = cfg.http().pipeline(CommitHandlers.PIPELINE);

@@ -29,6 +29,27 @@ class RequestIdIndexTest {
         assertThrows(IllegalArgumentException.class, () -> ids.recordCommit("d", 2, clock.get()));
     }
 
+    /**
+     * Beyond maxEntries the oldest ids go before their time, but never within the last retentionVersions
+     * versions; what is gone answers LOG_TRUNCATED, as after a restart.
+     */
+    @Test
+    void theMemoryBoundForgetsTheOldestEarlyButNeverShortensTheVersionsRule() {
+        RequestIdIndex ids = new RequestIdIndex(HOUR, 5, 10, 0, 0, clock::get);
+        for (long v = 1; v <= 30; v++) ids.recordCommit("id" + v, v, clock.get()); // all within the hour
+        assertEquals(10, ids.size());
+        assertEquals(20, ids.forgottenEarly());
+        assertEquals(RequestIdIndex.NOT_COMMITTED, ids.committedVersion("id20"));
+        for (long v = 21; v <= 30; v++) assertEquals(v, ids.committedVersion("id" + v));
+        assertEquals(RequestStatus.LOG_TRUNCATED, ids.queryAndBan("id3"));
+
+        RequestIdIndex floor = new RequestIdIndex(HOUR, 50, 10, 0, 0, clock::get);
+        for (long v = 1; v <= 30; v++) floor.recordCommit("id" + v, v, clock.get());
+        assertEquals(30, floor.size(), "the versions rule keeps all 30 (fewer than 50 versions after each)");
+        assertEquals(0, floor.forgottenEarly());
+        assertEquals(1, floor.committedVersion("id1"));
+    }
+
     @Test
     void forgettingNeedsBothTimeAndVersions() {
         RequestIdIndex ids = index(3);
