@@ -112,9 +112,10 @@ public final class WeaselServer implements AutoCloseable {
     private static CommitPipeline commitPipeline(ServerConfig cfg, SegmentedFileLog log, ChangeFeed feed, Metrics metrics)
             throws IOException {
         ServerConfig.Commit c = cfg.commit();
-        ResolverConfig rc = new ResolverConfig(c.conflictWindowVersions(), ConflictHistory.DEFAULT_MAX_BYTES,
-            Duration.ofHours(c.requestIdRetentionHours()), c.requestIdRetentionVersions(),
-            ResolverConfig.requestIdsForHeap(Runtime.getRuntime().maxMemory()));
+        // The two long-lived sets may take a quarter of the heap each (the history at most 256 MiB).
+        long heap = Runtime.getRuntime().maxMemory();
+        ResolverConfig rc = new ResolverConfig(c.conflictWindowVersions(), Math.min(ConflictHistory.DEFAULT_MAX_BYTES, heap / 4),
+            Duration.ofHours(c.requestIdRetentionHours()), c.requestIdRetentionVersions(), ResolverConfig.requestIdsForHeap(heap));
         // A new leadership term per process start (API.md: leader_id changes on every start).
         Resolver resolver = Resolver.recover(log, UUID.randomUUID().toString(), rc, System::currentTimeMillis);
         ServerConfig.Pipeline p = cfg.http().pipeline(CommitHandlers.PIPELINE);
