@@ -58,7 +58,7 @@ public final class ConfigLoader {
                 (String) http.get("bind_address"), i(http, "port"), i(http, "accept_threads"),
                 i(http, "network_threads"), i(http, "carrier_threads"), i(http, "keepalive_timeout_sec"), i(http, "request_timeout_sec"),
                 i(http, "write_timeout_sec"), i(http, "drain_timeout_sec"), i(http, "max_connections"),
-                (long) http.get("max_request_size_bytes"), i(http, "max_header_bytes"),
+                (long) http.get("max_request_size_bytes"), (long) http.get("max_inflight_body_bytes"), i(http, "max_header_bytes"),
                 i(http, "max_request_line_bytes"), pipelines),
             new ServerConfig.Storage(Path.of((String) storage.get("data_dir")), (boolean) storage.get("fsync"),
                 (long) storage.get("retain_versions"), (long) storage.get("segment_bytes")),

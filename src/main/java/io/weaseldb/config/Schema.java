@@ -35,6 +35,7 @@ final class Schema {
             integer("drain_timeout_sec", 20, 0, 3_600, "on SIGTERM, in-flight requests get this long before the process exits"),
             integer("max_connections", 10_000, 1, 1_000_000, "connections beyond this get 503 and are closed (best effort)"),
             integer("max_request_size_bytes", 1 << 20, 1, 1L << 30, "request body limit (413)"),
+            integer("max_inflight_body_bytes", 0, 0, 1L << 40, "request bodies held at once; more wait, up to the request timeout (0 = an eighth of the heap)"),
             integer("max_header_bytes", 16_384, 256, 1 << 20, "header block limit (431)"),
             integer("max_request_line_bytes", 8_192, 64, 1 << 20, "request line limit (414)")));
         TABLES.put("http.pipelines.*", List.of(

@@ -9,8 +9,8 @@ public record ServerConfig(Http http, Storage storage, Commit commit, Subscripti
     /** {@code [http]}. Timeouts in seconds; sizes in bytes. */
     public record Http(String bindAddress, int port, int acceptThreads, int networkThreads, int carrierThreads,
                        int keepaliveTimeoutSec, int requestTimeoutSec, int writeTimeoutSec, int drainTimeoutSec,
-                       int maxConnections, long maxRequestSizeBytes, int maxHeaderBytes, int maxRequestLineBytes,
-                       Map<String, Pipeline> pipelines) {
+                       int maxConnections, long maxRequestSizeBytes, long maxInflightBodyBytes, int maxHeaderBytes,
+                       int maxRequestLineBytes, Map<String, Pipeline> pipelines) {
         public Pipeline pipeline(String name) {
             return pipelines.get(name);
         }

@@ -44,7 +44,7 @@ class HelmChartTest {
     static final Map<String, List<String>> CONFIG_KEYS = Map.of(
             "http", List.of("bind_address", "port", "accept_threads", "network_threads", "keepalive_timeout_sec",
                     "request_timeout_sec", "drain_timeout_sec", "write_timeout_sec", "max_connections",
-                    "max_request_size_bytes", "max_header_bytes", "max_request_line_bytes"),
+                    "max_request_size_bytes", "max_inflight_body_bytes", "max_header_bytes", "max_request_line_bytes"),
             "http.pipelines.commit_status", List.of("ring_buffer_size", "threads"),
             "storage", List.of("data_dir", "fsync", "retain_versions", "segment_bytes"),
             "commit", List.of("max_key_bytes", "max_value_bytes", "min_request_id_length",

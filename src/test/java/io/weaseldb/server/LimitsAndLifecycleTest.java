@@ -109,4 +109,45 @@ class LimitsAndLifecycleTest {
             assertEquals(0, srv.openConnections());
         }
     }
+
+    /**
+     * Request bodies share a memory budget (http.max_inflight_body_bytes): a body that does not fit waits for
+     * the ones before it, and gets 503 overloaded with Retry-After when its request deadline passes first.
+     */
+    @Test
+    void bodiesBeyondTheInflightBudgetWaitThenGet503() throws Exception {
+        try (TestServer srv = TestServer.start("max_inflight_body_bytes = 4096\nrequest_timeout_sec = 2\n", "",
+                CoreHttpTest::testRoutes)) {
+            String body = "x".repeat(2000);
+            try (RawClient holder = new RawClient(srv.port, 10_000); RawClient waiter = new RawClient(srv.port, 10_000)) {
+                // 4000 bytes declared: the whole 4 KiB budget, held while the body trickles in.
+                holder.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n" + "a".repeat(100));
+                TestServer.awaitTrue("the holder's body is being read", Duration.ofSeconds(5),
+                    () -> srv.bodyBudgetAvailableKiB() == 0);
+                CompletableFuture<RawClient.Response> waited = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return waiter.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n" + body).read();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                holder.send("a".repeat(3900));
+                assertEquals(4000, holder.read().body().length);
+                RawClient.Response r = waited.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(200, r.status(), "served once the holder's budget came back");
+                assertEquals(body, r.bodyText());
+            }
+            try (RawClient holder = new RawClient(srv.port, 10_000); RawClient waiter = new RawClient(srv.port, 10_000)) {
+                holder.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n" + "a".repeat(100)); // and stalls
+                TestServer.awaitTrue("the holder's body is being read", Duration.ofSeconds(5),
+                    () -> srv.bodyBudgetAvailableKiB() == 0);
+                RawClient.Response r = waiter.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n" + body).read();
+                assertEquals(503, r.status());
+                assertEquals("1", r.header("Retry-After"));
+                assertTrue(r.bodyText().contains("overloaded"), r.bodyText());
+                assertEquals(408, holder.read().status(), "the stalled holder times out");
+            }
+            TestServer.awaitTrue("budget returned", Duration.ofSeconds(5), () -> srv.bodyBudgetAvailableKiB() == 4);
+        }
+    }
 }

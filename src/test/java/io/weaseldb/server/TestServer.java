@@ -60,6 +60,11 @@ public final class TestServer implements AutoCloseable {
         return server.net().openConnections();
     }
 
+    /** KiB of the request-body budget not held by any request. */
+    public int bodyBudgetAvailableKiB() {
+        return server.net().bodyBudgetAvailableKiB();
+    }
+
     public int liveThreads() {
         return server.net().liveConnectionThreads();
     }
