@@ -289,10 +289,8 @@ final class Connection implements Runnable, Exchange {
             if (!responded) sendError(new HttpException(500, "internal_error", "internal error"));
             return false;
         } finally {
-            if (reservedKiB > 0) {
-                server.bodyBudget().release(reservedKiB);
-                reservedKiB = 0;
-            }
+            server.bodyBudget().release(reservedKiB);
+            reservedKiB = 0;
             server.metrics().bytes(io.bytesRead, io.bytesWritten);
             io.bytesRead = io.bytesWritten = 0;
         }
@@ -331,29 +329,6 @@ final class Connection implements Runnable, Exchange {
             byte[] b = ErrorBody.json("not_found", "no such path: " + h.path());
             respond(404, "application/json", b, 0, b.length);
         }
-    }
-
-    /**
-     * Takes this request's share of the body budget ({@link NetServer#bodyBudget}) for the body a handler is about
-     * to read and keep (a commit holds its parsed body until answered), waiting up to the request deadline: a
-     * burst of large bodies queues instead of running the heap out. Released once the request is answered.
-     */
-    private void reserveBodyMemory(RequestHead h) throws HttpException {
-        long declared = h.contentLength() >= 0 ? h.contentLength() : server.limits().maxBodyBytes();
-        int kib = (int) Math.min(server.bodyBudgetKiB(), (declared + 1023) / 1024);
-        if (kib <= 0) return;
-        boolean acquired;
-        try {
-            // Timed even when free, so that the fair ordering holds: no barging past a large body that waits.
-            acquired = server.bodyBudget().tryAcquire(kib, Math.max(0, requestDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            acquired = false;
-        }
-        if (!acquired) {
-            throw new HttpException(503, "overloaded", "too many large request bodies in flight; retry later");
-        }
-        reservedKiB = kib;
     }
 
     private static boolean isLarge(BufferPool.Buf b) {
@@ -456,7 +431,9 @@ final class Connection implements Runnable, Exchange {
         bodyRequested = true;
         RequestHead h = parser.head();
         if (!h.hasBody()) return;
-        reserveBodyMemory(h); // before the 100 Continue: a refused client need not send the body
+        // Before the 100 Continue: a refused client need not send the body. Released once answered (serveOne).
+        long declared = h.contentLength() >= 0 ? h.contentLength() : server.limits().maxBodyBytes();
+        reservedKiB = server.bodyBudget().reserve(declared, requestDeadline);
         if (h.expectContinue() && h.versionMinor() == 1 && !continueSent) {
             flush();
             out.write(CONTINUE);

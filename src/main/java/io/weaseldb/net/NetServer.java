@@ -18,7 +18,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -60,13 +59,7 @@ public final class NetServer {
     private Poller[] pollers;
     private Thread[] acceptors;
     private volatile boolean draining;
-    /**
-     * Memory for request bodies being read and held by handlers, in KiB ({@code http.max_inflight_body_bytes},
-     * by default an eighth of the heap: a parsed commit holds about twice its body until answered). Without it,
-     * 1500 clients posting 900 KB commits at once ran a 1 GiB heap out of memory.
-     */
-    private final Semaphore bodyBudget;
-    private final int bodyBudgetKiB;
+    private final BodyBudget bodyBudget;
     private final int maxConnections;
 
     public NetServer(ServerConfig.Http cfg, Router router, HttpMetrics metrics) {
@@ -86,9 +79,7 @@ public final class NetServer {
         this.writeTimeoutNanos = TimeUnit.SECONDS.toNanos(cfg.writeTimeoutSec());
         metrics.bindConnectionGauges(open::get, liveThreads::get);
         this.maxConnections = ConnectionLimit.effective(cfg.maxConnections(), ConnectionLimit.processFileLimit());
-        long budgetBytes = cfg.maxInflightBodyBytes() > 0 ? cfg.maxInflightBodyBytes() : Runtime.getRuntime().maxMemory() / 8;
-        this.bodyBudgetKiB = (int) Math.min(Integer.MAX_VALUE, Math.max(1, budgetBytes / 1024));
-        this.bodyBudget = new Semaphore(bodyBudgetKiB, true); // fair: a large body is not starved by small ones
+        this.bodyBudget = new BodyBudget(cfg.maxInflightBodyBytes());
         if (maxConnections < cfg.maxConnections()) {
             System.err.println("weaseldb: WARNING: http.max_connections = " + cfg.maxConnections() + " but this process may"
                 + " open only " + ConnectionLimit.processFileLimit() + " files; accepting at most " + maxConnections
@@ -97,10 +88,9 @@ public final class NetServer {
         }
     }
 
-    Semaphore bodyBudget() { return bodyBudget; }
+    BodyBudget bodyBudget() { return bodyBudget; }
     /** KiB of the request-body budget not held by any request (for tests and the curious). */
-    public int bodyBudgetAvailableKiB() { return bodyBudget.availablePermits(); }
-    int bodyBudgetKiB() { return bodyBudgetKiB; }
+    public int bodyBudgetAvailableKiB() { return bodyBudget.availableKiB(); }
 
     /** Connections accepted at most: {@code http.max_connections}, lowered to fit the process's file limit. */
     public int maxConnections() { return maxConnections; }

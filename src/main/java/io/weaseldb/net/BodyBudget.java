@@ -1,0 +1,54 @@
+package io.weaseldb.net;
+
+import io.weaseldb.http.HttpException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Memory for request bodies that handlers read and hold ({@code http.max_inflight_body_bytes}, by default an
+ * eighth of the heap: a parsed commit holds about twice its body until answered). A request reserves its
+ * declared length before its body is read and returns it once answered; one that does not fit waits, up to
+ * its deadline, then is refused with 503. Without it, 1500 clients posting 900 KB commits at once ran a 1 GiB
+ * heap out of memory. Counted in KiB; fair, so that a large body is not starved by a stream of small ones.
+ */
+final class BodyBudget {
+    private final int totalKiB;
+    private final Semaphore kib;
+
+    /** @param bytes the budget, or 0 for an eighth of the heap */
+    BodyBudget(long bytes) {
+        long b = bytes > 0 ? bytes : Runtime.getRuntime().maxMemory() / 8;
+        this.totalKiB = (int) Math.min(Integer.MAX_VALUE, Math.max(1, b / 1024));
+        this.kib = new Semaphore(totalKiB, true);
+    }
+
+    /**
+     * Reserves room for a body of {@code declaredBytes} (a larger one than the whole budget takes all of it),
+     * waiting until {@code deadlineNanos} at most.
+     *
+     * @return the KiB reserved, to {@link #release} once the request is answered
+     * @throws HttpException 503 {@code overloaded} when the deadline passes first
+     */
+    int reserve(long declaredBytes, long deadlineNanos) throws HttpException {
+        int n = (int) Math.min(totalKiB, (declaredBytes + 1023) / 1024);
+        if (n <= 0) return 0;
+        boolean acquired;
+        try {
+            // Timed even when free, so that the fair order holds: no barging past a large body that waits.
+            acquired = kib.tryAcquire(n, Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            acquired = false;
+        }
+        if (!acquired) throw new HttpException(503, "overloaded", "too many large request bodies in flight; retry later");
+        return n;
+    }
+
+    void release(int reservedKiB) {
+        if (reservedKiB > 0) kib.release(reservedKiB);
+    }
+
+    int availableKiB() {
+        return kib.availablePermits();
+    }
+}
