@@ -2,7 +2,8 @@
  * Sockets and threads: accept threads, poller loops that own the epoll-backed {@link java.nio.channels.Selector}s,
  * and the per-connection virtual threads that read, parse, dispatch and write in blocking style.
  *
- * <p>Owns: the connection lifecycle (accept, limit, timeouts, keep-alive, close, drain) and its buffers.
+ * <p>Owns: the connection lifecycle (accept, limit, timeouts, keep-alive, close, drain), its buffers, and the
+ * resources connections share: the connection limit (kept below the file limit), the request-body memory budget.
  * May call: {@code http} (parser, response writer, router), {@code metrics}, {@code config}.
  */
 package io.weaseldb.net;
