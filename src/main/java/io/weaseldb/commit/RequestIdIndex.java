@@ -58,7 +58,8 @@ public final class RequestIdIndex {
     private long forgottenEarly;
     private final LongSupplier clockMillis;
     private final HashMap<String, Entry> byId = new HashMap<>();
-    private final ArrayDeque<Entry> inOrder = new ArrayDeque<>();
+    private final ArrayDeque<Entry> inOrder = new ArrayDeque<>(); // commits, in version order
+    private final ArrayDeque<Entry> bans = new ArrayDeque<>();    // bans, in the order they were made
     private long lastVersion;
     private long lastTimestamp = Long.MIN_VALUE;
     private long forgottenUpToVersion;
@@ -132,31 +133,51 @@ public final class RequestIdIndex {
         evictExpired();
         Entry ban = new Entry(id, lastVersion, monotonic(clockMillis.getAsLong()), true);
         byId.put(id, ban);
-        inOrder.addLast(ban);
+        bans.addLast(ban);
+        evictExpired(); // a flood of status queries must stay within the bound too
         return forgottenUpToVersion > 0 ? RequestStatus.LOG_TRUNCATED : RequestStatus.NOT_COMMITTED;
     }
 
-    /** Forgets what both retention rules allow (or the memory bound requires); also done on every record and query. */
+    /**
+     * Forgets what both retention rules allow, and what the memory bound requires; also done on every record and
+     * query. Over the bound, bans go first, even within the versions rule: they are best effort already (they do
+     * not survive a restart), and otherwise status queries for random ids, which make no versions, could grow the
+     * index without limit. Commits are never forgotten within the versions rule.
+     */
     public void evictExpired() {
         long now = clockMillis.getAsLong();
         Entry head;
+        while ((head = bans.peekFirst()) != null) {
+            boolean expired = now - head.timestampMillis >= retentionMillis && lastVersion - head.version > retentionVersions;
+            if (!expired) {
+                if (entries() <= maxEntries) break;
+                countEarly();
+            }
+            bans.pollFirst();
+            if (byId.get(head.id) == head) byId.remove(head.id); // not superseded by a renewed ban
+        }
         while ((head = inOrder.peekFirst()) != null && lastVersion - head.version > retentionVersions) {
             if (now - head.timestampMillis < retentionMillis) {
-                if (inOrder.size() <= maxEntries) break;
-                if (forgottenEarly++ == 0) {
-                    System.err.println("weaseldb: WARNING: more than " + maxEntries + " request ids to remember (a quarter"
-                        + " of the heap): the oldest are now forgotten before request_id_retention_hours, still after"
-                        + " request_id_retention_versions; status answers log_truncated for them, as after a restart."
-                        + " Lower request_id_retention_hours or give the heap more room (weaseldb_commit_request_ids_forgotten_early_total)");
-                }
+                if (entries() <= maxEntries) break;
+                countEarly();
             }
             inOrder.pollFirst();
-            if (byId.get(head.id) == head) {  // not superseded by a renewed ban
-                byId.remove(head.id);
-            }
-            if (!head.ban && head.version > forgottenUpToVersion) {
-                forgottenUpToVersion = head.version;
-            }
+            if (byId.get(head.id) == head) byId.remove(head.id);
+            if (head.version > forgottenUpToVersion) forgottenUpToVersion = head.version;
+        }
+    }
+
+    /** Entries held (a renewed ban's older entry counts until it leaves the queue). */
+    private int entries() {
+        return inOrder.size() + bans.size();
+    }
+
+    private void countEarly() {
+        if (forgottenEarly++ == 0) {
+            System.err.println("weaseldb: WARNING: more than " + maxEntries + " request ids to remember (a quarter"
+                + " of the heap): the oldest are now forgotten before request_id_retention_hours (commits still after"
+                + " request_id_retention_versions); status answers log_truncated for them, as after a restart."
+                + " Lower request_id_retention_hours or give the heap more room (weaseldb_commit_request_ids_forgotten_early_total)");
         }
     }
 

@@ -50,6 +50,19 @@ class RequestIdIndexTest {
         assertEquals(1, floor.committedVersion("id1"));
     }
 
+    /** Status queries for random ids make bans but no versions: the bound still holds, bans going first. */
+    @Test
+    void aFloodOfStatusQueriesStaysWithinTheBoundAndCommitsKeepTheirVersionsRule() {
+        RequestIdIndex ids = new RequestIdIndex(HOUR, 100, 50, 0, 0, clock::get);
+        for (long v = 1; v <= 20; v++) ids.recordCommit("commit" + v, v, clock.get());
+        for (int i = 0; i < 10_000; i++) ids.queryAndBan("random-" + i);
+        assertTrue(ids.size() <= 50, "held " + ids.size());
+        for (long v = 1; v <= 20; v++) assertEquals(v, ids.committedVersion("commit" + v), "commits within the versions rule stay");
+        assertTrue(ids.isBanned("random-9999"), "the newest bans are kept");
+        assertFalse(ids.isBanned("random-0"));
+        assertEquals(10_000 - 30, ids.forgottenEarly());
+    }
+
     @Test
     void forgettingNeedsBothTimeAndVersions() {
         RequestIdIndex ids = index(3);
