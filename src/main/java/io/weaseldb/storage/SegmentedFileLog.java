@@ -355,38 +355,36 @@ public final class SegmentedFileLog implements CommitLog {
         for (; i < snapshot.length && next <= durable; i++) {
             Segment segment = snapshot[i];
             openReaders.acquireUninterruptibly();
-            FileChannel ch;
             try {
-                ch = FileChannel.open(segment.path, StandardOpenOption.READ);
-            } catch (NoSuchFileException e) {
-                openReaders.release();
-                throw new LogTruncatedException(next, oldestVersion()); // truncated after we took the snapshot
-            } catch (IOException | RuntimeException e) {
-                openReaders.release();
-                throw e;
-            }
-            try (ch) {
-                long start = LogFormat.HEADER_BYTES;
-                long[] hint = segment.index.floor(next);
-                if (hint != null) start = hint[1];
-                RecordScanner scanner = new RecordScanner(ch, start, ch.size(), opts.maxRecordBytes());
-                long segmentEnd = i + 1 < snapshot.length ? snapshot[i + 1].firstVersion - 1 : Long.MAX_VALUE;
-                long expected = hint != null ? hint[0] : segment.firstVersion;
-                while (expected <= durable && expected <= segmentEnd) {
-                    long at = scanner.offset();
-                    RecordScanner.Result r = scanner.next();
-                    if (r != RecordScanner.Result.RECORD) {
-                        throw new CorruptLogException(segment.path, at, "reading version " + expected + ": "
-                                + (r == RecordScanner.Result.END ? "unexpected end of file" : scanner.problem()));
+                FileChannel ch;
+                try {
+                    ch = FileChannel.open(segment.path, StandardOpenOption.READ);
+                } catch (NoSuchFileException e) {
+                    throw new LogTruncatedException(next, oldestVersion()); // truncated after we took the snapshot
+                }
+                try (ch) {
+                    long start = LogFormat.HEADER_BYTES;
+                    long[] hint = segment.index.floor(next);
+                    if (hint != null) start = hint[1];
+                    RecordScanner scanner = new RecordScanner(ch, start, ch.size(), opts.maxRecordBytes());
+                    long segmentEnd = i + 1 < snapshot.length ? snapshot[i + 1].firstVersion - 1 : Long.MAX_VALUE;
+                    long expected = hint != null ? hint[0] : segment.firstVersion;
+                    while (expected <= durable && expected <= segmentEnd) {
+                        long at = scanner.offset();
+                        RecordScanner.Result r = scanner.next();
+                        if (r != RecordScanner.Result.RECORD) {
+                            throw new CorruptLogException(segment.path, at, "reading version " + expected + ": "
+                                    + (r == RecordScanner.Result.END ? "unexpected end of file" : scanner.problem()));
+                        }
+                        if (scanner.version() != expected) {
+                            throw new CorruptLogException(segment.path, at, "expected version " + expected + " but the record has version " + scanner.version());
+                        }
+                        if (expected >= next) {
+                            if (!visitor.test(scanner.decode())) return;
+                            next = expected + 1;
+                        }
+                        expected++;
                     }
-                    if (scanner.version() != expected) {
-                        throw new CorruptLogException(segment.path, at, "expected version " + expected + " but the record has version " + scanner.version());
-                    }
-                    if (expected >= next) {
-                        if (!visitor.test(scanner.decode())) return;
-                        next = expected + 1;
-                    }
-                    expected++;
                 }
             } finally {
                 openReaders.release();
