@@ -78,11 +78,12 @@ public final class NetServer {
         this.keepaliveTimeoutNanos = TimeUnit.SECONDS.toNanos(cfg.keepaliveTimeoutSec());
         this.writeTimeoutNanos = TimeUnit.SECONDS.toNanos(cfg.writeTimeoutSec());
         metrics.bindConnectionGauges(open::get, liveThreads::get);
-        this.maxConnections = ConnectionLimit.effective(cfg.maxConnections(), ConnectionLimit.processFileLimit());
+        long fileLimit = ConnectionLimit.processFileLimit();
+        this.maxConnections = ConnectionLimit.effective(cfg.maxConnections(), fileLimit);
         this.bodyBudget = new BodyBudget(cfg.maxInflightBodyBytes());
         if (maxConnections < cfg.maxConnections()) {
             System.err.println("weaseldb: WARNING: http.max_connections = " + cfg.maxConnections() + " but this process may"
-                + " open only " + ConnectionLimit.processFileLimit() + " files; accepting at most " + maxConnections
+                + " open only " + fileLimit + " files; accepting at most " + maxConnections
                 + " connections so that " + ConnectionLimit.RESERVED_DESCRIPTORS + " stay for the commit log and the"
                 + " runtime (raise the limit, e.g. ulimit -n, to allow more)");
         }
