@@ -267,8 +267,8 @@ public final class CommitPipeline {
     private void respond(Event e, long seq, boolean endOfBatch) {
         Ticket r = e.ticket;
         if (e.kind == Kind.STATUS ? e.status == null : e.outcome.kind() == null) {
-            // The resolve stage threw (logged there): answer without claiming anything. A version it may have
-            // taken is never persisted, so the log refuses the next one and storage fails safe (503 from then on).
+            // The resolve stage threw (logged there): answer without claiming anything. If it had taken a version,
+            // resolve() has already stopped the pipeline from committing (see there).
             r.status = 500;
             r.body = UNDECIDED;
         } else if (e.kind == Kind.STATUS) {

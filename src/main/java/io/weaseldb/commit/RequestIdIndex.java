@@ -58,7 +58,7 @@ public final class RequestIdIndex {
     private long forgottenEarly;
     private final LongSupplier clockMillis;
     private final HashMap<String, Entry> byId = new HashMap<>();
-    private final ArrayDeque<Entry> inOrder = new ArrayDeque<>(); // commits, in version order
+    private final ArrayDeque<Entry> commits = new ArrayDeque<>(); // in version order
     private final ArrayDeque<Entry> bans = new ArrayDeque<>();    // bans, in the order they were made
     private long lastVersion;
     private long lastTimestamp = Long.MIN_VALUE;
@@ -85,7 +85,7 @@ public final class RequestIdIndex {
         if (retentionMillis < 0 || retentionVersions < 0 || maxEntries < 0 || lastVersion < 0 || forgottenUpToVersion < 0
                 || forgottenUpToVersion > lastVersion) {
             throw new IllegalArgumentException("retention " + retentionMillis + " ms / " + retentionVersions
-                    + " versions, lastVersion " + lastVersion + ", forgottenUpTo " + forgottenUpToVersion);
+                    + " versions, maxEntries " + maxEntries + ", lastVersion " + lastVersion + ", forgottenUpTo " + forgottenUpToVersion);
         }
         this.retentionMillis = retentionMillis;
         this.retentionVersions = retentionVersions;
@@ -117,7 +117,7 @@ public final class RequestIdIndex {
         lastVersion = version;
         Entry e = new Entry(id, version, monotonic(timestampMillis), false);
         byId.put(id, e);
-        inOrder.addLast(e);
+        commits.addLast(e);
         evictExpired();
     }
 
@@ -156,12 +156,12 @@ public final class RequestIdIndex {
             bans.pollFirst();
             if (byId.get(head.id) == head) byId.remove(head.id); // not superseded by a renewed ban
         }
-        while ((head = inOrder.peekFirst()) != null && lastVersion - head.version > retentionVersions) {
+        while ((head = commits.peekFirst()) != null && lastVersion - head.version > retentionVersions) {
             if (now - head.timestampMillis < retentionMillis) {
                 if (entries() <= maxEntries) break;
                 countEarly();
             }
-            inOrder.pollFirst();
+            commits.pollFirst();
             if (byId.get(head.id) == head) byId.remove(head.id);
             if (head.version > forgottenUpToVersion) forgottenUpToVersion = head.version;
         }
@@ -169,7 +169,7 @@ public final class RequestIdIndex {
 
     /** Entries held (a renewed ban's older entry counts until it leaves the queue). */
     private int entries() {
-        return inOrder.size() + bans.size();
+        return commits.size() + bans.size();
     }
 
     private void countEarly() {
