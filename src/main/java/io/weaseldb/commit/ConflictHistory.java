@@ -30,7 +30,7 @@ public final class ConflictHistory {
     public static final long DEFAULT_MAX_VERSIONS = 100_000;
     public static final long DEFAULT_MAX_BYTES = 256L << 20;
     /** Estimated heap cost of a retained single-key entry beyond its key bytes (tree node, ring slot, array header). */
-    static final int POINT_OVERHEAD = 96;
+    static final int POINT_OVERHEAD = 112;
     /** Estimated heap cost of a retained range delete beyond its bound bytes (node, pieces, headers). */
     static final int RANGE_OVERHEAD = 160;
     /** Estimated heap cost of one retained version (its slot in the version ring). */

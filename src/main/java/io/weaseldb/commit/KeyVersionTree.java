@@ -16,7 +16,12 @@ import java.util.SplittableRandom;
 final class KeyVersionTree {
     static final class Node {
         final byte[] start;
-        final long prefix;    // first 8 bytes of start: most comparisons end here without touching the array
+        // The first 24 bytes of start as big-endian words (zero-padded): comparisons against keys of up to 24
+        // bytes, and against longer ones that differ early, never load the array, which lies elsewhere in
+        // the heap (one more cache miss per level of a tree far larger than the cache).
+        final long w0;
+        final long w1;
+        final long w2;
         byte[] end;           // exclusive end of a range node; null for a single key
         long version;
         long max;             // max version in this subtree
@@ -29,7 +34,9 @@ final class KeyVersionTree {
 
         Node(byte[] start, byte[] end, long version, int priority) {
             this.start = start;
-            this.prefix = prefix(start);
+            this.w0 = word(start, 0);
+            this.w1 = word(start, 8);
+            this.w2 = word(start, 16);
             this.end = end;
             this.version = version;
             this.max = version;
@@ -50,10 +57,10 @@ final class KeyVersionTree {
     }
 
     Node find(byte[] key) {
-        long p = prefix(key);
+        Probe p = probe.of(key);
         Node n = root;
         while (n != null) {
-            int c = compare(key, p, n);
+            int c = compare(p, n);
             if (c == 0) {
                 return n;
             }
@@ -67,10 +74,10 @@ final class KeyVersionTree {
      * newer than v: for a recent v that is a few levels down, not a full descent.
      */
     boolean containsAbove(byte[] key, long v) {
-        long p = prefix(key);
+        Probe p = probe.of(key);
         Node n = root;
         while (n != null && n.max > v) {
-            int c = compare(key, p, n);
+            int c = compare(p, n);
             if (c == 0) {
                 return n.version > v;
             }
@@ -81,11 +88,11 @@ final class KeyVersionTree {
 
     /** The node with the greatest start ≤ key, or null. */
     Node floor(byte[] key) {
-        long p = prefix(key);
+        Probe p = probe.of(key);
         Node n = root;
         Node best = null;
         while (n != null) {
-            int c = compare(key, p, n);
+            int c = compare(p, n);
             if (c == 0) {
                 return n;
             }
@@ -101,11 +108,11 @@ final class KeyVersionTree {
 
     /** The node with the greatest start strictly below key, or null. */
     Node lower(byte[] key) {
-        long p = prefix(key);
+        Probe p = probe.of(key);
         Node n = root;
         Node best = null;
         while (n != null) {
-            if (compare(key, p, n) > 0) {
+            if (compare(p, n) > 0) {
                 best = n;
                 n = n.right;
             } else {
@@ -120,14 +127,14 @@ final class KeyVersionTree {
      * tree (the history only grows), which lets an update raise the maxima on its path without recomputing.
      */
     void putNewest(byte[] key, long version) {
-        long p = prefix(key);
+        Probe p = probe.of(key);
         Node n = root;
         while (n != null) {
-            int c = compare(key, p, n);
+            int c = compare(p, n);
             if (c == 0) {
                 n.version = version;
                 // Raise the path's maxima; a second descent, as nodes carry no parent pointer.
-                for (Node a = root; a != n; a = compare(key, p, a) < 0 ? a.left : a.right) {
+                for (Node a = root; a != n; a = compare(p, a) < 0 ? a.left : a.right) {
                     a.max = version;
                 }
                 n.max = version;
@@ -158,7 +165,7 @@ final class KeyVersionTree {
      */
     Node removeIfVersion(byte[] key, long version) {
         removedNode = null;
-        Node r = remove(root, key, prefix(key), version);
+        Node r = remove(root, probe.of(key), version);
         if (r != root) root = r;
         if (removedNode != null) {
             size--;
@@ -169,17 +176,17 @@ final class KeyVersionTree {
 
     /** True if some node with a start in [lo, hi) has a version above v. */
     boolean anyAbove(byte[] lo, byte[] hi, long v) {
-        long loPrefix = prefix(lo);
-        long hiPrefix = prefix(hi);
+        Probe loProbe = probe.of(lo);
+        Probe hiProbe = probeHi.of(hi);
         Node n = root;
         while (n != null && n.max > v) {
-            if (compare(lo, loPrefix, n) > 0) {
+            if (compare(loProbe, n) > 0) {
                 n = n.right;
-            } else if (compare(hi, hiPrefix, n) <= 0) {
+            } else if (compare(hiProbe, n) <= 0) {
                 n = n.left;
             } else {
                 // n splits the range: everything right of lo in its left subtree and left of hi in its right one.
-                return n.version > v || anyAtOrAbove(n.left, lo, loPrefix, v) || anyBelow(n.right, hi, hiPrefix, v);
+                return n.version > v || anyAtOrAbove(n.left, loProbe, v) || anyBelow(n.right, hiProbe, v);
             }
         }
         return false;
@@ -195,9 +202,9 @@ final class KeyVersionTree {
     private Node removedNode;
 
     /** Within subtree n, any node with start ≥ lo and version > v. */
-    private static boolean anyAtOrAbove(Node n, byte[] lo, long loPrefix, long v) {
+    private static boolean anyAtOrAbove(Node n, Probe loProbe, long v) {
         while (n != null && n.max > v) {
-            if (compare(lo, loPrefix, n) <= 0) {
+            if (compare(loProbe, n) <= 0) {
                 if (n.version > v || (n.right != null && n.right.max > v)) {
                     return true;
                 }
@@ -210,9 +217,9 @@ final class KeyVersionTree {
     }
 
     /** Within subtree n, any node with start < hi and version > v. */
-    private static boolean anyBelow(Node n, byte[] hi, long hiPrefix, long v) {
+    private static boolean anyBelow(Node n, Probe hiProbe, long v) {
         while (n != null && n.max > v) {
-            if (compare(hi, hiPrefix, n) > 0) {
+            if (compare(hiProbe, n) > 0) {
                 if (n.version > v || (n.left != null && n.left.max > v)) {
                     return true;
                 }
@@ -248,7 +255,7 @@ final class KeyVersionTree {
         if (t == null) {
             return node;
         }
-        if (compare(node.start, node.prefix, t) < 0) {
+        if (compare(node.w0, node.w1, node.w2, node.start, t) < 0) {
             Node l = insert(t.left, node);
             if (l != t.left) t.left = l;
             if (l.priority > t.priority) {
@@ -266,11 +273,11 @@ final class KeyVersionTree {
     }
 
     /** Removes key from subtree t (only if its version is {@code version}, unless ANY_VERSION); returns the new subtree. */
-    private Node remove(Node t, byte[] key, long keyPrefix, long version) {
+    private Node remove(Node t, Probe key, long version) {
         if (t == null) {
             return null;
         }
-        int c = compare(key, keyPrefix, t);
+        int c = compare(key, t);
         if (c == 0) {
             if (version != ANY_VERSION && t.version != version) {
                 return t;
@@ -279,10 +286,10 @@ final class KeyVersionTree {
             return merge(t.left, t.right);
         }
         if (c < 0) {
-            Node l = remove(t.left, key, keyPrefix, version);
+            Node l = remove(t.left, key, version);
             if (l != t.left) t.left = l;
         } else {
-            Node r = remove(t.right, key, keyPrefix, version);
+            Node r = remove(t.right, key, version);
             if (r != t.right) t.right = r;
         }
         if (removedNode != null) {
@@ -340,24 +347,59 @@ final class KeyVersionTree {
         n.max = m;
     }
 
-    /** Orders key (with its precomputed prefix) against n's start, unsigned-lexicographically. */
-    private static int compare(byte[] key, long keyPrefix, Node n) {
-        int c = Long.compareUnsigned(keyPrefix, n.prefix);
-        return c != 0 ? c : Arrays.compareUnsigned(key, n.start);
+    /** A key being looked up, with its words computed once for the whole descent. */
+    static final class Probe {
+        byte[] key;
+        long w0;
+        long w1;
+        long w2;
+
+        Probe of(byte[] k) {
+            key = k;
+            w0 = word(k, 0);
+            w1 = word(k, 8);
+            w2 = word(k, 16);
+            return this;
+        }
     }
 
+    // Reused by every lookup (the tree is single-threaded); range queries need two at once.
+    private final Probe probe = new Probe();
+    private final Probe probeHi = new Probe();
+
+    private static int compare(Probe p, Node n) {
+        return compare(p.w0, p.w1, p.w2, p.key, n);
+    }
+
+    /** Orders a key (given with its words) against n's start, unsigned-lexicographically. */
+    private static int compare(long w0, long w1, long w2, byte[] key, Node n) {
+        if (w0 != n.w0) return Long.compareUnsigned(w0, n.w0);
+        if (w1 != n.w1) return Long.compareUnsigned(w1, n.w1);
+        if (w2 != n.w2) return Long.compareUnsigned(w2, n.w2);
+        byte[] other = n.start;
+        if (key.length <= WORD_BYTES || other.length <= WORD_BYTES) {
+            // Equal words and one key within them: it is a prefix of the other (or equal), see word().
+            return Integer.compare(key.length, other.length);
+        }
+        return Arrays.compareUnsigned(key, WORD_BYTES, key.length, other, WORD_BYTES, other.length);
+    }
+
+    /** Bytes of a key held in a node's words. */
+    static final int WORD_BYTES = 24;
+
     /**
-     * The first 8 bytes, big-endian, zero-padded. Unsigned order of prefixes agrees with the order of keys
-     * whenever the prefixes differ (a zero-padded short key sorts before any longer key it is a prefix of,
-     * as the longer key's differing byte is non-zero), so equal prefixes are the only case needing the arrays.
+     * Bytes [from, from + 8) of key, big-endian, zero-padded past its end. Where two keys' word sequences
+     * differ, their unsigned order is the keys' order: a zero-padded short key sorts before any longer key
+     * it is a prefix of, as the longer key's differing byte is non-zero. Where they are equal and either key
+     * fits in the words, the shorter key is a prefix of the longer: only then, or past 24 bytes, is more needed.
      */
-    static long prefix(byte[] key) {
-        if (key.length >= 8) {
-            return (long) BIG_ENDIAN_LONG.get(key, 0);
+    static long word(byte[] key, int from) {
+        if (key.length >= from + 8) {
+            return (long) BIG_ENDIAN_LONG.get(key, from);
         }
         long p = 0;
-        for (int i = 0; i < key.length; i++) {
-            p |= (key[i] & 0xFFL) << (56 - 8 * i);
+        for (int i = from; i < key.length; i++) {
+            p |= (key[i] & 0xFFL) << (56 - 8 * (i - from));
         }
         return p;
     }

@@ -10,25 +10,34 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class KeyVersionTreeTest {
     private static final byte[] ALPHABET = {0x00, 0x01, 0x7F, (byte) 0x80, (byte) 0xFF};
 
     private static byte[] randomKey(Random random, int maxLength) {
         byte[] k = new byte[random.nextInt(maxLength + 1)];
-        for (int i = 0; i < k.length; i++) {
+        // Beyond the node's 24-byte words, half the keys share their first 21 bytes with each other, so
+        // comparisons reach the arrays' tails and the word/length boundary.
+        int shared = maxLength > KeyVersionTree.WORD_BYTES && random.nextBoolean() ? Math.min(21, k.length) : 0;
+        Arrays.fill(k, 0, shared, (byte) 0x41);
+        for (int i = shared; i < k.length; i++) {
             k[i] = ALPHABET[random.nextInt(ALPHABET.length)];
         }
         return k;
     }
 
     @Test
-    void prefixOrderAgreesWithKeyOrder() {
+    void wordOrderAgreesWithKeyOrder() {
         Random random = new Random(5);
         for (int i = 0; i < 200_000; i++) {
-            byte[] a = randomKey(random, 12);
-            byte[] b = randomKey(random, 12);
-            int byPrefix = Long.compareUnsigned(KeyVersionTree.prefix(a), KeyVersionTree.prefix(b));
+            byte[] a = randomKey(random, 30);
+            byte[] b = randomKey(random, 30);
+            int byPrefix = 0;
+            for (int at = 0; at < KeyVersionTree.WORD_BYTES && byPrefix == 0; at += 8) {
+                byPrefix = Long.compareUnsigned(KeyVersionTree.word(a, at), KeyVersionTree.word(b, at));
+            }
             if (byPrefix != 0) {
                 assertEquals(Integer.signum(Arrays.compareUnsigned(a, b)), Integer.signum(byPrefix),
                         Arrays.toString(a) + " vs " + Arrays.toString(b));
@@ -36,15 +45,19 @@ class KeyVersionTreeTest {
         }
     }
 
-    /** Random puts, removes and queries against a TreeMap, with keys long enough to share 8-byte prefixes. */
-    @Test
-    void behavesLikeASortedMapWithRangeMaxima() {
-        Random random = new Random(11);
+    /**
+     * Random puts, removes and queries against a TreeMap, with keys that share prefixes within, across and
+     * past the 24 bytes a node holds as words (a small alphabet with zeros makes equal words and prefixes common).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {10, 30})
+    void behavesLikeASortedMapWithRangeMaxima(int maxKeyLength) {
+        Random random = new Random(11 + maxKeyLength);
         KeyVersionTree tree = new KeyVersionTree();
         TreeMap<byte[], Long> model = new TreeMap<>(Arrays::compareUnsigned);
         long version = 0;
         for (int step = 0; step < 20_000; step++) {
-            byte[] key = randomKey(random, 10);
+            byte[] key = randomKey(random, maxKeyLength);
             switch (random.nextInt(3)) {
                 case 0 -> {
                     tree.putNewest(key, ++version);
@@ -56,7 +69,7 @@ class KeyVersionTreeTest {
                     assertEquals(expected, removed == null ? null : removed.version);
                 }
                 default -> {
-                    byte[] other = randomKey(random, 10);
+                    byte[] other = randomKey(random, maxKeyLength);
                     byte[] lo = Arrays.compareUnsigned(key, other) <= 0 ? key : other;
                     byte[] hi = lo == key ? other : key;
                     long v = random.nextLong(version + 1);
