@@ -17,8 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  * Fan-out of durable commits to subscribers (GET /v1/subscribe).
  *
  * <p><b>Ring.</b> The persist stage calls {@link #publish} once per record, in version order, right after the
- * fsync that made it durable. Each record is rendered once as SSE bytes ({@link SseEvent}) into a ring indexed by
- * version. The ring is bounded by slot count and by bytes: it keeps only events a subscriber within
+ * fsync that made it durable. Each record becomes an event ({@link SseEvent}: rendered as SSE bytes once, by the
+ * first subscriber that needs it) in a ring indexed by version. The ring is bounded by slot count and by bytes: it keeps only events a subscriber within
  * {@code maxBufferSizeBytes} of the newest event can still need. Anything older is replayed from the commit log
  * ({@link CommitLog#read}), so history never lives in memory. Each subscriber pulls "the next version I need"
  * from the ring if present, else from disk, so the switch from replay to live is gap-free and duplicate-free by
@@ -127,7 +127,7 @@ public final class ChangeFeed implements AutoCloseable {
         this.ring = new SseEvent[opts.slots()];
         this.mask = ring.length - 1;
         long last = log.lastVersion();
-        this.newest = new SseEvent(last, 0, new byte[0]);
+        this.newest = new SseEvent(last, 0);
         this.oldestInRing = last + 1;
         this.registry = registry;
         this.subscriberGauge = Gauge.builder("weaseldb.subscribers", subscribers, Set::size)
@@ -157,8 +157,8 @@ public final class ChangeFeed implements AutoCloseable {
 
     /**
      * Makes a durable record visible to subscribers. Called by the persist stage for each record, in version order
-     * (each exactly the previous + 1), after the fsync that made it durable. Never blocks: renders the event once
-     * (one copy of the payload), stores it, evicts what the byte bound no longer needs (amortized O(1)), and at
+     * (each exactly the previous + 1), after the fsync that made it durable. Never blocks: stores the event (its length
+     * computed, its bytes left to the first subscriber that reads it), evicts what the byte bound no longer needs (amortized O(1)), and at
      * most unparks the notifier thread.
      *
      * @throws IllegalArgumentException if {@code record} does not follow the last published version
@@ -169,7 +169,7 @@ public final class ChangeFeed implements AutoCloseable {
         if (v != last.version + 1) {
             throw new IllegalArgumentException("publish: version " + v + " does not follow the last published version " + last.version);
         }
-        SseEvent e = new SseEvent(v, last.end(), SseEvent.render(record));
+        SseEvent e = new SseEvent(record, last.end());
         ring[(int) v & mask] = e; // plain store, published by the volatile write of newest below
         if (oldestInRing <= v - ring.length) oldestInRing = v - ring.length + 1; // that store replaced v - length
         long floor = e.offset - maxLagBytes; // events before this offset only serve subscribers that are too slow

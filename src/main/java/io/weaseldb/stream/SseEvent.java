@@ -12,8 +12,11 @@ import java.nio.charset.StandardCharsets;
  * data: {"version":&lt;v&gt;,"request_id":"&lt;escaped&gt;","operations":&lt;payload&gt;}
  * (blank line)
  * </pre>
- * Immutable with final fields only, so a reference read through a data race (a ring slot) still shows a fully
- * built event (JLS 17.5): the ring relies on that.
+ * Its length is known at once (the feed's offsets need it); the bytes are rendered only when a subscriber first
+ * asks for them, so with nobody subscribed the persist stage neither builds nor retains a copy of every commit.
+ * Safe to share through a data race (a ring slot): the other fields are final (JLS 17.5), and the content field
+ * is volatile, holding either the record or, once rendered, the bytes. Rendering is deterministic, so readers
+ * that race to render the same event produce equal arrays and either may be kept.
  */
 final class SseEvent {
     private static final byte[] ID = ascii("id: ");
@@ -26,17 +29,52 @@ final class SseEvent {
     final long version;
     /** Bytes of all events published before this one since the feed started: its position in the feed's byte stream. */
     final long offset;
-    final byte[] bytes;
+    final int length;
+    /** The {@link LogRecord} until someone asks for the bytes, then the rendered {@code byte[]}. */
+    private volatile Object content;
 
-    SseEvent(long version, long offset, byte[] bytes) {
+    /** The event of a published record, rendered on first use. */
+    SseEvent(LogRecord record, long offset) {
+        this.version = record.version();
+        this.offset = offset;
+        this.length = length(record);
+        this.content = record;
+    }
+
+    /** The zero-length marker of the version a feed starts after. */
+    SseEvent(long version, long offset) {
         this.version = version;
         this.offset = offset;
-        this.bytes = bytes;
+        this.length = 0;
+        this.content = new byte[0];
     }
 
     /** Offset of the event after this one. */
     long end() {
-        return offset + bytes.length;
+        return offset + length;
+    }
+
+    /** The event's bytes, rendered by the first caller. */
+    byte[] bytes() {
+        Object c = content;  // acquire: a byte[] seen here was filled before it was stored
+        if (c instanceof byte[] b) return b;
+        byte[] b = render((LogRecord) c);
+        content = b;  // release
+        return b;
+    }
+
+    /** {@link #render}'s length, without rendering. */
+    static int length(LogRecord r) {
+        int digits = decimalLength(r.version());
+        String rid = r.requestId();
+        int ridLen = isPlainAscii(rid) ? rid.length() : escapedUtf8(rid).length;
+        return FIXED_LENGTH + 2 * digits + ridLen + payload(r).length;
+    }
+
+    private static final int FIXED_LENGTH = ID.length + DATA.length + REQUEST_ID.length + OPERATIONS.length + SUFFIX.length;
+
+    private static byte[] payload(LogRecord r) {
+        return r.payload().length == 0 ? EMPTY_OPERATIONS : r.payload();
     }
 
     /**
@@ -50,7 +88,7 @@ final class SseEvent {
         String rid = r.requestId();
         byte[] escaped = isPlainAscii(rid) ? null : escapedUtf8(rid); // ids are almost always plain ASCII
         int ridLen = escaped == null ? rid.length() : escaped.length;
-        byte[] payload = r.payload().length == 0 ? EMPTY_OPERATIONS : r.payload();
+        byte[] payload = payload(r);
         int digits = decimalLength(v);
         byte[] out = new byte[ID.length + digits + DATA.length + digits + REQUEST_ID.length + ridLen + OPERATIONS.length
                 + payload.length + SUFFIX.length];

@@ -133,8 +133,8 @@ public final class Subscription {
                 end(DisconnectReason.SLOW);
                 return false;
             }
-            out.write(e.bytes);
-            budget -= e.bytes.length;
+            out.write(e.bytes());
+            budget -= e.length;
             next++;
             position = e.end();
         }

@@ -1,6 +1,6 @@
 /**
  * The change feed: fan-out of durable commits to subscribers. {@link io.weaseldb.stream.ChangeFeed} keeps a
- * bounded ring of recent events, each rendered once as Server-Sent-Events bytes shared by every subscriber;
+ * bounded ring of recent events, each rendered once (on first delivery) as Server-Sent-Events bytes shared by every subscriber;
  * history older than the ring is replayed from the commit log on disk. {@link io.weaseldb.stream.LogRetention}
  * truncates the log according to retention policies and {@code [storage] retain_versions}.
  *

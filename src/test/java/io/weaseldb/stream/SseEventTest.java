@@ -1,6 +1,7 @@
 package io.weaseldb.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.weaseldb.storage.LogRecord;
 import java.nio.charset.StandardCharsets;
@@ -23,5 +24,23 @@ class SseEventTest {
         assertEquals("id: 7\nevent: commit\ndata: {\"version\":7,\"request_id\":\"q\\\"b\\\\s\\n\\u0001é\",\"operations\":[  {} ]}\n\n",
             render(7, "q\"b\\s\n\u0001é", "[\r\n{} ]"));
         assertEquals("id: 8\nevent: commit\ndata: {\"version\":8,\"request_id\":\"\",\"operations\":[]}\n\n", render(8, "", ""));
+    }
+
+    /** The feed's offsets come from length() before anything is rendered: it must equal what bytes() renders. */
+    @Test
+    void theLengthKnownBeforeRenderingIsTheRenderedLength() {
+        String[][] cases = {{"abc", "[{\"type\":\"delete\",\"key\":\"a2V5\"}]"}, {"q\"b\\s\n\u0001é€😀", "[\r\n{} ]"},
+            {"", ""}, {"x".repeat(300), "[]"}};
+        for (long v : new long[] {0, 1, 9, 10, 99_999, Long.MAX_VALUE}) {
+            for (String[] c : cases) {
+                LogRecord r = new LogRecord(v, c[0], 0, c[1].getBytes(StandardCharsets.UTF_8));
+                SseEvent e = new SseEvent(r, 1000);
+                byte[] bytes = e.bytes();
+                assertEquals(SseEvent.render(r).length, e.length, c[0]);
+                assertEquals(e.length, bytes.length, c[0]);
+                assertEquals(1000 + bytes.length, e.end());
+                assertSame(bytes, e.bytes(), "rendered once, then shared");
+            }
+        }
     }
 }
