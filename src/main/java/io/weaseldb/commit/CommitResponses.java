@@ -39,22 +39,46 @@ public final class CommitResponses {
 
     /** {@code {"status":"committed","version":N,"request_id":"…","leader_id":"…"}} */
     public static byte[] committed(long version, String requestId, String leaderId) {
-        // The hot answer: assembled directly (jackson's string escaping, no generator per response).
-        JsonStringEncoder enc = JsonStringEncoder.getInstance();
-        byte[] id = enc.quoteAsUTF8(requestId);
-        byte[] leader = enc.quoteAsUTF8(leaderId);
-        byte[] v = Long.toString(version).getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[COMMITTED_1.length + v.length + COMMITTED_2.length + id.length + COMMITTED_3.length
-            + leader.length + 2];
+        // The hot answer: assembled directly, no generator per response, and no escaping pass for the plain
+        // ASCII ids that are nearly all of them (jackson escapes the rest).
+        byte[] id = isPlainAscii(requestId) ? null : JsonStringEncoder.getInstance().quoteAsUTF8(requestId);
+        byte[] leader = isPlainAscii(leaderId) ? null : JsonStringEncoder.getInstance().quoteAsUTF8(leaderId);
+        int digits = decimalDigits(version);
+        byte[] out = new byte[COMMITTED_1.length + digits + COMMITTED_2.length + (id == null ? requestId.length() : id.length)
+            + COMMITTED_3.length + (leader == null ? leaderId.length() : leader.length) + 2];
         int n = put(out, 0, COMMITTED_1);
-        n = put(out, n, v);
-        n = put(out, n, COMMITTED_2);
-        n = put(out, n, id);
+        for (long v = version, i = n + digits - 1; i >= n; i--, v /= 10) out[(int) i] = (byte) ('0' + v % 10);
+        n = put(out, n + digits, COMMITTED_2);
+        n = id == null ? putAscii(out, n, requestId) : put(out, n, id);
         n = put(out, n, COMMITTED_3);
-        n = put(out, n, leader);
+        n = leader == null ? putAscii(out, n, leaderId) : put(out, n, leader);
         out[n++] = '"';
         out[n] = '}';
         return out;
+    }
+
+    /** True when s needs no JSON escaping and is its own UTF-8 encoding. */
+    private static boolean isPlainAscii(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+        }
+        return true;
+    }
+
+    private static int putAscii(byte[] dst, int at, String s) {
+        s.getBytes(0, s.length(), dst, at);  // deprecated for its lossy narrowing, exact for ASCII
+        return at + s.length();
+    }
+
+    /** Digits of a non-negative version. */
+    private static int decimalDigits(long v) {
+        int n = 1;
+        while (v >= 10) {
+            v /= 10;
+            n++;
+        }
+        return n;
     }
 
     private static final byte[] COMMITTED_1 = "{\"status\":\"committed\",\"version\":".getBytes(StandardCharsets.US_ASCII);

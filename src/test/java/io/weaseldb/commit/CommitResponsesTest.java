@@ -35,5 +35,14 @@ class CommitResponsesTest {
     void stringsAreEscaped() {
         assertEquals("{\"error\":\"bad_request\",\"message\":\"\\\"x\\\\y\\\"\\n\\u0000: unknown field\"}",
                 s(CommitResponses.badRequest("\"x\\y\"\n\u0000: unknown field")));
+        // The committed answer's own fast path: plain ids copied, others escaped; every digit count of a version.
+        assertEquals("{\"status\":\"committed\",\"version\":0,\"request_id\":\"a\\\"b\\\\é\\u001F\",\"leader_id\":\"L~\"}",
+                s(CommitResponses.committed(0, "a\"b\\é\u001f", "L~")));
+        for (long v = 1; v > 0 && v < Long.MAX_VALUE / 10 * 10; v = v * 10 + 9) {
+            assertEquals("{\"status\":\"committed\",\"version\":" + v + ",\"request_id\":\"id\",\"leader_id\":\"l\"}",
+                    s(CommitResponses.committed(v, "id", "l")));
+        }
+        assertEquals("{\"status\":\"committed\",\"version\":" + Long.MAX_VALUE + ",\"request_id\":\"\",\"leader_id\":\"l\"}",
+                s(CommitResponses.committed(Long.MAX_VALUE, "", "l")));
     }
 }
