@@ -11,7 +11,7 @@ import java.util.List;
  * version v can be checked only if every commit in {@code (v, lastVersion()]} is retained, i.e. when
  * {@code v >= oldestCheckableVersion()}.
  *
- * <p>Structures: single-key writes and deletes live in one {@link KeyVersionTree} (key → last version);
+ * <p>Structures: single-key writes and deletes live in a {@link PointVersionTree} (key → last version);
  * range deletes in another as disjoint intervals (a newer delete trims the older intervals it overlaps,
  * which loses nothing as versions only grow). Both trees keep subtree maxima, so with n retained entries:
  * <ul>
@@ -20,7 +20,8 @@ import java.util.List;
  *   <li>record: O(log n) per key, amortised O(log n) per range delete (each trimmed interval is removed once);</li>
  *   <li>eviction: O(log n) per evicted key or interval, in commit order.</li>
  * </ul>
- * Values are never retained; keys are shared with the committed request (which must not be modified).
+ * Values are never retained; keys longer than 24 bytes are shared with the committed request (which must not be
+ * modified), shorter ones are held as words in the point tree's arrays.
  *
  * <p>The window holds at most {@code maxVersions} versions and about {@code maxBytes} of memory
  * (an estimate: key bytes plus a fixed per-entry overhead); the oldest versions are evicted first.
@@ -29,17 +30,20 @@ import java.util.List;
 public final class ConflictHistory {
     public static final long DEFAULT_MAX_VERSIONS = 100_000;
     public static final long DEFAULT_MAX_BYTES = 256L << 20;
-    /** Estimated heap cost of a retained single-key entry beyond its key bytes (tree node, ring slot, array header). */
-    static final int POINT_OVERHEAD = 112;
+    /**
+     * Estimated heap cost of a retained single-key entry beyond its key bytes: 64 bytes of tree arrays and FIFO
+     * slot, doubled as the arrays grow by doubling (a key of up to 24 bytes costs nothing more, but is counted).
+     */
+    static final int POINT_OVERHEAD = 128;
     /** Estimated heap cost of a retained range delete beyond its bound bytes (node, pieces, headers). */
     static final int RANGE_OVERHEAD = 160;
-    /** Estimated heap cost of one retained version (its slot in the version ring). */
-    static final int VERSION_OVERHEAD = 8;
+    /** Estimated heap cost of one retained version (its slots in the two FIFO-end rings). */
+    static final int VERSION_OVERHEAD = 16;
     private static final int[] NO_CONFLICTS = new int[0];
 
     private final long maxVersions;
     private final long maxBytes;
-    private final KeyVersionTree points = new KeyVersionTree();
+    private final PointVersionTree points = new PointVersionTree();
     private final KeyVersionTree ranges = new KeyVersionTree();
     private final ArrayList<Node> scratch = new ArrayList<>();
 
@@ -47,12 +51,17 @@ public final class ConflictHistory {
     private long oldestCheckable;
     private long bytes;
 
-    // FIFO of what each retained version inserted, in commit order: a byte[] key or a range delete's head Node.
-    private Object[] items = new Object[1024];
-    private long itemHead;
-    private long itemTail;
-    // versionEnds[v & mask] = itemTail right after version v was recorded, for v in (oldestCheckable, lastVersion].
-    private long[] versionEnds = new long[1024];
+    // FIFOs of what each retained version inserted, in commit order: the point tree's nodes, and range
+    // deletes' head Nodes. Eviction by node needs no key, so a short key is not retained at all.
+    private int[] pointItems = new int[1024];
+    private long pointHead;
+    private long pointTail;
+    private Object[] rangeItems = new Object[64];
+    private long rangeHead;
+    private long rangeTail;
+    // For v in (oldestCheckable, lastVersion]: the FIFOs' tails right after version v was recorded.
+    private long[] pointEnds = new long[1024];
+    private long[] rangeEnds = new long[1024];
 
     /**
      * @param lastVersion the version already committed before the first one {@link #record}ed here; reads
@@ -103,18 +112,20 @@ public final class ConflictHistory {
                     Node head = insertRangeDelete(op.begin(), op.end(), version);
                     head.accountedBytes = op.begin().length + op.end().length + RANGE_OVERHEAD;
                     bytes += head.accountedBytes;
-                    push(head);
+                    pushRange(head);
                 }
             } else {
-                points.putNewest(op.key(), version);
+                pushPoint(points.putNewest(op.key(), version));
                 bytes += op.key().length + POINT_OVERHEAD;
-                push(op.key());
             }
         }
-        if (version - oldestCheckable >= versionEnds.length) {
-            versionEnds = grow(versionEnds, oldestCheckable + 1, version);
+        if (version - oldestCheckable >= pointEnds.length) {
+            pointEnds = grow(pointEnds, oldestCheckable + 1, version);
+            rangeEnds = grow(rangeEnds, oldestCheckable + 1, version);
         }
-        versionEnds[(int) (version & (versionEnds.length - 1))] = itemTail;
+        int slot = (int) (version & (pointEnds.length - 1));
+        pointEnds[slot] = pointTail;
+        rangeEnds[slot] = rangeTail;
         bytes += VERSION_OVERHEAD;
         lastVersion = version;
         while (oldestCheckable < lastVersion && (lastVersion - oldestCheckable > maxVersions || bytes > maxBytes)) {
@@ -218,39 +229,52 @@ public final class ConflictHistory {
 
     private void evictOldest() {
         long version = oldestCheckable + 1;
-        long end = versionEnds[(int) (version & (versionEnds.length - 1))];
-        int mask = items.length - 1;
-        while (itemHead < end) {
-            int slot = (int) (itemHead++ & mask);
-            Object item = items[slot];
-            items[slot] = null;
-            if (item instanceof byte[] key) {
-                points.removeIfVersion(key, version);  // unless rewritten later: that entry stays
-                bytes -= key.length + POINT_OVERHEAD;
-            } else {
-                Node head = (Node) item;
-                for (Node piece = head; piece != null; piece = piece.nextPiece) {
-                    if (!piece.removed) {
-                        ranges.remove(piece.start);
-                        piece.removed = true;
-                    }
+        int slot = (int) (version & (pointEnds.length - 1));
+        long pointEnd = pointEnds[slot];
+        int mask = pointItems.length - 1;
+        while (pointHead < pointEnd) {
+            int node = pointItems[(int) (pointHead++ & mask)];
+            bytes -= points.keyLength(node) + POINT_OVERHEAD;
+            points.evict(node, version);  // unless rewritten later: that entry stays
+        }
+        long rangeEnd = rangeEnds[slot];
+        mask = rangeItems.length - 1;
+        while (rangeHead < rangeEnd) {
+            int at = (int) (rangeHead++ & mask);
+            Node head = (Node) rangeItems[at];
+            rangeItems[at] = null;
+            for (Node piece = head; piece != null; piece = piece.nextPiece) {
+                if (!piece.removed) {
+                    ranges.remove(piece.start);
+                    piece.removed = true;
                 }
-                bytes -= head.accountedBytes;
             }
+            bytes -= head.accountedBytes;
         }
         bytes -= VERSION_OVERHEAD;
         oldestCheckable = version;
     }
 
-    private void push(Object item) {
-        if (itemTail - itemHead == items.length) {
-            Object[] grown = new Object[items.length * 2];
-            for (long i = itemHead; i < itemTail; i++) {
-                grown[(int) (i & (grown.length - 1))] = items[(int) (i & (items.length - 1))];
+    private void pushPoint(int node) {
+        if (pointTail - pointHead == pointItems.length) {
+            int[] grown = new int[pointItems.length * 2];
+            for (long i = pointHead; i < pointTail; i++) {
+                grown[(int) (i & (grown.length - 1))] = pointItems[(int) (i & (pointItems.length - 1))];
             }
-            items = grown;
+            pointItems = grown;
         }
-        items[(int) (itemTail++ & (items.length - 1))] = item;
+        pointItems[(int) (pointTail++ & (pointItems.length - 1))] = node;
+    }
+
+    private void pushRange(Node head) {
+        if (rangeTail - rangeHead == rangeItems.length) {
+            Object[] grown = new Object[rangeItems.length * 2];
+            for (long i = rangeHead; i < rangeTail; i++) {
+                grown[(int) (i & (grown.length - 1))] = rangeItems[(int) (i & (rangeItems.length - 1))];
+            }
+            rangeItems = grown;
+        }
+        rangeItems[(int) (rangeTail++ & (rangeItems.length - 1))] = head;
     }
 
     /** A ring twice as large holding the same entries for versions [from, to). */
