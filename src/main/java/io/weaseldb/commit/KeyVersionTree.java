@@ -9,7 +9,9 @@ import java.util.SplittableRandom;
  * with the maximum version of each subtree so that "did anything with a start in [lo, hi) change after
  * version v?" is answered in O(log n) however many keys the range holds. A treap: random priorities keep
  * it balanced in expectation whatever order keys arrive in. Nodes may carry an {@code end} (then they stand
- * for the range {@code [start, end)}); the tree itself only orders and aggregates by start.
+ * for the range {@code [start, end)}); the tree itself only orders and aggregates by start. The conflict
+ * history keeps its range deletes here; its single-key writes are in the array-based {@link PointVersionTree},
+ * which orders keys by this class's {@link #word}s.
  *
  * <p>Not thread-safe: owned by the resolve stage's single thread.
  */
@@ -56,36 +58,6 @@ final class KeyVersionTree {
         return new Node(start, end, version, random.nextInt());
     }
 
-    Node find(byte[] key) {
-        Probe p = probe.of(key);
-        Node n = root;
-        while (n != null) {
-            int c = compare(p, n);
-            if (c == 0) {
-                return n;
-            }
-            n = c < 0 ? n.left : n.right;
-        }
-        return null;
-    }
-
-    /**
-     * True if {@code key} is in the tree with a version above v. Stops as soon as a subtree holds nothing
-     * newer than v: for a recent v that is a few levels down, not a full descent.
-     */
-    boolean containsAbove(byte[] key, long v) {
-        Probe p = probe.of(key);
-        Node n = root;
-        while (n != null && n.max > v) {
-            int c = compare(p, n);
-            if (c == 0) {
-                return n.version > v;
-            }
-            n = c < 0 ? n.left : n.right;
-        }
-        return false;
-    }
-
     /** The node with the greatest start ≤ key, or null. */
     Node floor(byte[] key) {
         Probe p = probe.of(key);
@@ -122,29 +94,6 @@ final class KeyVersionTree {
         return best;
     }
 
-    /**
-     * Sets a single key's version, inserting it if absent. {@code version} must be ≥ every version in the
-     * tree (the history only grows), which lets an update raise the maxima on its path without recomputing.
-     */
-    void putNewest(byte[] key, long version) {
-        Probe p = probe.of(key);
-        Node n = root;
-        while (n != null) {
-            int c = compare(p, n);
-            if (c == 0) {
-                n.version = version;
-                // Raise the path's maxima; a second descent, as nodes carry no parent pointer.
-                for (Node a = root; a != n; a = compare(p, a) < 0 ? a.left : a.right) {
-                    a.max = version;
-                }
-                n.max = version;
-                return;
-            }
-            n = c < 0 ? n.left : n.right;
-        }
-        insert(newNode(key, null, version));
-    }
-
     /** Inserts a node whose start is not in the tree. */
     void insert(Node node) {
         Node r = insert(root, node);
@@ -154,18 +103,8 @@ final class KeyVersionTree {
 
     /** Removes the node with this start; returns it, or null when absent. */
     Node remove(byte[] key) {
-        return removeIfVersion(key, ANY_VERSION);
-    }
-
-    private static final long ANY_VERSION = Long.MIN_VALUE;
-
-    /**
-     * Removes the node with this start if its version is {@code version} (one descent: eviction's "unless
-     * rewritten since"); returns it, or null when absent or newer.
-     */
-    Node removeIfVersion(byte[] key, long version) {
         removedNode = null;
-        Node r = remove(root, probe.of(key), version);
+        Node r = remove(root, probe.of(key));
         if (r != root) root = r;
         if (removedNode != null) {
             size--;
@@ -272,24 +211,21 @@ final class KeyVersionTree {
         return t;
     }
 
-    /** Removes key from subtree t (only if its version is {@code version}, unless ANY_VERSION); returns the new subtree. */
-    private Node remove(Node t, Probe key, long version) {
+    /** Removes key from subtree t; returns the new subtree. */
+    private Node remove(Node t, Probe key) {
         if (t == null) {
             return null;
         }
         int c = compare(key, t);
         if (c == 0) {
-            if (version != ANY_VERSION && t.version != version) {
-                return t;
-            }
             removedNode = t;
             return merge(t.left, t.right);
         }
         if (c < 0) {
-            Node l = remove(t.left, key, version);
+            Node l = remove(t.left, key);
             if (l != t.left) t.left = l;
         } else {
-            Node r = remove(t.right, key, version);
+            Node r = remove(t.right, key);
             if (r != t.right) t.right = r;
         }
         if (removedNode != null) {

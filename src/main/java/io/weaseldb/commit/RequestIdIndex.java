@@ -1,8 +1,11 @@
 package io.weaseldb.commit;
 
-import java.util.ArrayDeque;
-import java.util.HashMap;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.SplittableRandom;
 import java.util.function.LongSupplier;
 
 /**
@@ -35,21 +38,10 @@ public final class RequestIdIndex {
     /** Returned by {@link #committedVersion} for an id not known to have committed. */
     public static final long NOT_COMMITTED = -1;
 
-    private static final class Entry {
-        final String id;
-        final long version;       // its commit version; for a ban, the last version committed before it
-        final long timestampMillis;
-        final boolean ban;
-
-        Entry(String id, long version, long timestampMillis, boolean ban) {
-            this.id = id;
-            this.version = version;
-            this.timestampMillis = timestampMillis;
-            this.ban = ban;
-        }
-    }
-
-    /** Estimated heap per remembered id (entry, map node, table slot, a ~36-character String): for sizing. */
+    /**
+     * Estimated heap per remembered id, for sizing: its queue slots and a ~36-byte id, each up to twice over as
+     * the rings grow by doubling, and its hash table slot at a load between a quarter and a half.
+     */
     public static final int ENTRY_BYTES = 170;
 
     private final long retentionMillis;
@@ -57,9 +49,17 @@ public final class RequestIdIndex {
     private final long maxEntries;
     private long forgottenEarly;
     private final LongSupplier clockMillis;
-    private final HashMap<String, Entry> byId = new HashMap<>();
-    private final ArrayDeque<Entry> commits = new ArrayDeque<>(); // in version order
-    private final ArrayDeque<Entry> bans = new ArrayDeque<>();    // bans, in the order they were made
+    private final IdQueue commits = new IdQueue();  // in version order
+    private final IdQueue bans = new IdQueue();     // in the order they were made
+    /**
+     * Id → its newest entry: open addressing with linear probing over the ids' hashes; a slot is 0 (empty)
+     * or 1 + (position << 1 | 1 for a ban). A renewed ban takes over its id's slot; the older entry stays
+     * queued until eviction finds its handle no longer in the table.
+     */
+    private long[] table = new long[1024];
+    private int tableSize;
+    /** Per process, so ids that collide cannot be computed ahead (clients choose them). */
+    private final long hashSeed = new SplittableRandom().nextLong();
     private long lastVersion;
     private long lastTimestamp = Long.MIN_VALUE;
     private long forgottenUpToVersion;
@@ -97,13 +97,18 @@ public final class RequestIdIndex {
 
     /** The commit version of {@code id}, or {@link #NOT_COMMITTED}. */
     public long committedVersion(String id) {
-        Entry e = byId.get(id);
-        return e == null || e.ban ? NOT_COMMITTED : e.version;
+        byte[] bytes = utf8(id);
+        int slot = find(bytes, hash(bytes));
+        if (slot < 0 || isBan(table[slot])) {
+            return NOT_COMMITTED;
+        }
+        return commits.version(position(table[slot]));
     }
 
     public boolean isBanned(String id) {
-        Entry e = byId.get(id);
-        return e != null && e.ban;
+        byte[] bytes = utf8(id);
+        int slot = find(bytes, hash(bytes));
+        return slot >= 0 && isBan(table[slot]);
     }
 
     /**
@@ -115,9 +120,10 @@ public final class RequestIdIndex {
             throw new IllegalArgumentException("version " + version + " recorded after " + lastVersion);
         }
         lastVersion = version;
-        Entry e = new Entry(id, version, monotonic(timestampMillis), false);
-        byId.put(id, e);
-        commits.addLast(e);
+        byte[] bytes = utf8(id);
+        int hash = hash(bytes);
+        long position = commits.add(bytes, hash, version, monotonic(timestampMillis));
+        put(bytes, hash, slotValue(position, false));
         evictExpired();
     }
 
@@ -126,14 +132,15 @@ public final class RequestIdIndex {
      * A repeated query renews the ban.
      */
     public RequestStatus queryAndBan(String id) {
-        Entry e = byId.get(id);
-        if (e != null && !e.ban) {
-            return RequestStatus.committed(e.version);
+        byte[] bytes = utf8(id);
+        int hash = hash(bytes);
+        int slot = find(bytes, hash);
+        if (slot >= 0 && !isBan(table[slot])) {
+            return RequestStatus.committed(commits.version(position(table[slot])));
         }
         evictExpired();
-        Entry ban = new Entry(id, lastVersion, monotonic(clockMillis.getAsLong()), true);
-        byId.put(id, ban);
-        bans.addLast(ban);
+        long position = bans.add(bytes, hash, lastVersion, monotonic(clockMillis.getAsLong()));
+        put(bytes, hash, slotValue(position, true));
         evictExpired(); // a flood of status queries must stay within the bound too
         return forgottenUpToVersion > 0 ? RequestStatus.LOG_TRUNCATED : RequestStatus.NOT_COMMITTED;
     }
@@ -146,24 +153,26 @@ public final class RequestIdIndex {
      */
     public void evictExpired() {
         long now = clockMillis.getAsLong();
-        Entry head;
-        while ((head = bans.peekFirst()) != null) {
-            boolean expired = now - head.timestampMillis >= retentionMillis && lastVersion - head.version > retentionVersions;
+        while (bans.size() > 0) {
+            long head = bans.head();
+            boolean expired = now - bans.timestamp(head) >= retentionMillis && lastVersion - bans.version(head) > retentionVersions;
             if (!expired) {
                 if (entries() <= maxEntries) break;
                 countEarly();
             }
-            bans.pollFirst();
-            if (byId.get(head.id) == head) byId.remove(head.id); // not superseded by a renewed ban
+            forget(bans, head, true); // unless a renewed ban superseded it
+            bans.removeHead();
         }
-        while ((head = commits.peekFirst()) != null && lastVersion - head.version > retentionVersions) {
-            if (now - head.timestampMillis < retentionMillis) {
+        while (commits.size() > 0 && lastVersion - commits.version(commits.head()) > retentionVersions) {
+            long head = commits.head();
+            if (now - commits.timestamp(head) < retentionMillis) {
                 if (entries() <= maxEntries) break;
                 countEarly();
             }
-            commits.pollFirst();
-            if (byId.get(head.id) == head) byId.remove(head.id);
-            if (head.version > forgottenUpToVersion) forgottenUpToVersion = head.version;
+            forget(commits, head, false);
+            long version = commits.version(head);
+            commits.removeHead();
+            if (version > forgottenUpToVersion) forgottenUpToVersion = version;
         }
     }
 
@@ -197,7 +206,7 @@ public final class RequestIdIndex {
 
     /** Ids currently remembered (committed or banned). */
     public int size() {
-        return byId.size();
+        return tableSize;
     }
 
     /** The time to stamp a new commit with: the clock, never earlier than the previous entry. */
@@ -212,4 +221,126 @@ public final class RequestIdIndex {
         lastTimestamp = millis;
         return millis;
     }
+
+    // ---- the hash table ----
+
+    private static long slotValue(long position, boolean ban) {
+        return 1 + (position << 1 | (ban ? 1 : 0));
+    }
+
+    private static boolean isBan(long slotValue) {
+        return ((slotValue - 1) & 1) != 0;
+    }
+
+    private static long position(long slotValue) {
+        return (slotValue - 1) >>> 1;
+    }
+
+    private int hashOf(long slotValue) {
+        return (isBan(slotValue) ? bans : commits).hash(position(slotValue));
+    }
+
+    /** The slot holding id, or {@code -(empty slot where it would go) - 1}. */
+    private int find(byte[] id, int hash) {
+        int mask = table.length - 1;
+        for (int i = hash & mask; ; i = (i + 1) & mask) {
+            long value = table[i];
+            if (value == 0) {
+                return -i - 1;
+            }
+            IdQueue queue = isBan(value) ? bans : commits;
+            long position = position(value);
+            if (queue.hash(position) == hash && queue.idEquals(position, id)) {
+                return i;
+            }
+        }
+    }
+
+    /** Points id's slot at a new entry (its previous one, if any, is superseded). */
+    private void put(byte[] id, int hash, long value) {
+        int slot = find(id, hash);
+        if (slot >= 0) {
+            table[slot] = value;
+            return;
+        }
+        table[-slot - 1] = value;
+        if (++tableSize > table.length / 2) {
+            rehash(table.length * 2);
+        }
+    }
+
+    /** Removes the queue entry's slot, if the table still points at that entry. */
+    private void forget(IdQueue queue, long position, boolean ban) {
+        long value = slotValue(position, ban);
+        int mask = table.length - 1;
+        for (int i = queue.hash(position) & mask; table[i] != 0; i = (i + 1) & mask) {
+            if (table[i] == value) {
+                deleteSlot(i);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Empties slot i and shifts later entries of its probe run back (no tombstones, so lookups of absent ids
+     * stop at the first gap however many ids came and went): an entry moves into the hole when the hole lies
+     * between its home slot and where it sits.
+     */
+    private void deleteSlot(int i) {
+        int mask = table.length - 1;
+        int hole = i;
+        for (int j = (i + 1) & mask; table[j] != 0; j = (j + 1) & mask) {
+            int home = hashOf(table[j]) & mask;
+            if (((j - home) & mask) >= ((j - hole) & mask)) {
+                table[hole] = table[j];
+                hole = j;
+            }
+        }
+        table[hole] = 0;
+        if (--tableSize < table.length / 8 && table.length > 1024) {
+            rehash(table.length / 2);  // give back what a burst took
+        }
+    }
+
+    private void rehash(int capacity) {
+        long[] old = table;
+        table = new long[capacity];
+        int mask = capacity - 1;
+        for (long value : old) {
+            if (value != 0) {
+                int i = hashOf(value) & mask;
+                while (table[i] != 0) {
+                    i = (i + 1) & mask;
+                }
+                table[i] = value;
+            }
+        }
+    }
+
+    private static byte[] utf8(String id) {
+        return id.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A seeded hash of the id's bytes, mixed 8 bytes at a time (ids are short: ~20-40 bytes). */
+    private int hash(byte[] id) {
+        long h = hashSeed ^ id.length;
+        int i = 0;
+        for (; i + 8 <= id.length; i += 8) {
+            h = mix(h ^ (long) LONGS.get(id, i));
+        }
+        long last = 0;
+        for (; i < id.length; i++) {
+            last = last << 8 | (id[i] & 0xFF);
+        }
+        h = mix(h ^ last);
+        return (int) (h ^ (h >>> 32));
+    }
+
+    private static long mix(long x) {
+        x = (x ^ (x >>> 32)) * 0xD6E8FEB86659FD93L;
+        x = (x ^ (x >>> 32)) * 0xD6E8FEB86659FD93L;
+        return x ^ (x >>> 32);
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 }

@@ -1,5 +1,6 @@
 package io.weaseldb.commit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -60,7 +61,8 @@ class KeyVersionTreeTest {
             byte[] key = randomKey(random, maxKeyLength);
             switch (random.nextInt(3)) {
                 case 0 -> {
-                    tree.putNewest(key, ++version);
+                    tree.remove(key);
+                    tree.insert(tree.newNode(key, null, ++version));
                     model.put(key, version);
                 }
                 case 1 -> {
@@ -81,8 +83,7 @@ class KeyVersionTreeTest {
                     Map.Entry<byte[], Long> lower = model.lowerEntry(key);
                     KeyVersionTree.Node l = tree.lower(key);
                     assertEquals(lower == null ? null : lower.getValue(), l == null ? null : l.version);
-                    Long exact = model.get(key);
-                    assertEquals(exact != null && exact > v, tree.containsAbove(key, v));
+                    assertEquals(model.get(key), f != null && Arrays.equals(f.start, key) ? f.version : null);
                 }
             }
             assertEquals(model.size(), tree.size());
@@ -92,7 +93,9 @@ class KeyVersionTreeTest {
                 (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF}, all);
         assertEquals(new ArrayList<>(model.values()), all.stream().map(n -> n.version).toList());
         for (byte[] key : new ArrayList<>(model.keySet())) {
-            assertSame(tree.find(key), tree.remove(key));
+            KeyVersionTree.Node node = tree.floor(key);
+            assertArrayEquals(key, node.start);
+            assertSame(node, tree.remove(key));
         }
         assertEquals(0, tree.size());
         assertNull(tree.floor(new byte[] {1}));

@@ -166,4 +166,53 @@ class RequestIdIndexTest {
         ids.evictExpired();
         assertEquals(2, ids.committedVersion("b"));
     }
+
+    /**
+     * Random commits, status queries (bans and renewals), lookups and clock moves, with small bounds so that
+     * both retention rules and the memory bound evict constantly, checked step by step against the object-based
+     * implementation it replaced. Ids include non-ASCII ones and lengths that cross the 8-byte hash blocks.
+     */
+    @Test
+    void behavesExactlyLikeTheObjectIndexItReplaced() {
+        java.util.Random random = new java.util.Random(42);
+        for (int trial = 0; trial < 20; trial++) {
+            long retentionVersions = random.nextInt(50);
+            long maxEntries = 1 + random.nextInt(trial % 2 == 0 ? 40 : 4000);
+            long retentionMillis = random.nextInt(100);
+            RequestIdIndex ids = new RequestIdIndex(retentionMillis, retentionVersions, maxEntries, 0, 0, clock::get);
+            ObjectRequestIdIndex model = new ObjectRequestIdIndex(retentionMillis, retentionVersions, maxEntries, 0, 0, clock::get);
+            long version = 0;
+            for (int step = 0; step < 5_000; step++) {
+                String id = randomId(random);
+                switch (random.nextInt(6)) {
+                    case 0, 1 -> {
+                        if (!ids.isBanned(id) && ids.committedVersion(id) == RequestIdIndex.NOT_COMMITTED) {
+                            version += 1 + (random.nextInt(10) == 0 ? random.nextInt(5) : 0);
+                            ids.recordCommit(id, version, clock.get());
+                            model.recordCommit(id, version, clock.get());
+                        }
+                    }
+                    case 2 -> assertEquals(model.queryAndBan(id), ids.queryAndBan(id), "trial " + trial + " step " + step);
+                    case 3 -> clock.addAndGet(random.nextInt(20));
+                    case 4 -> {
+                        ids.evictExpired();
+                        model.evictExpired();
+                    }
+                    default -> { }
+                }
+                assertEquals(model.committedVersion(id), ids.committedVersion(id), "trial " + trial + " step " + step + " " + id);
+                assertEquals(model.isBanned(id), ids.isBanned(id), "trial " + trial + " step " + step + " " + id);
+                assertEquals(model.size(), ids.size(), "trial " + trial + " step " + step);
+                assertEquals(model.forgottenUpToVersion(), ids.forgottenUpToVersion(), "trial " + trial + " step " + step);
+                assertEquals(model.forgottenEarly(), ids.forgottenEarly(), "trial " + trial + " step " + step);
+            }
+        }
+    }
+
+    /** Ids from a small pool (so commits, bans and lookups meet), 1 to 40 characters, some not ASCII. */
+    private static String randomId(java.util.Random random) {
+        int n = random.nextInt(300);
+        String base = "id-" + n + "-" + "x".repeat(n % 37);
+        return n % 11 == 0 ? base + "é€" : base;
+    }
 }
