@@ -15,26 +15,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class KeyVersionTreeTest {
-    private static final byte[] ALPHABET = {0x00, 0x01, 0x7F, (byte) 0x80, (byte) 0xFF};
-
-    private static byte[] randomKey(Random random, int maxLength) {
-        byte[] k = new byte[random.nextInt(maxLength + 1)];
-        // Beyond the node's 24-byte words, half the keys share their first 21 bytes with each other, so
-        // comparisons reach the arrays' tails and the word/length boundary.
-        int shared = maxLength > KeyVersionTree.WORD_BYTES && random.nextBoolean() ? Math.min(21, k.length) : 0;
-        Arrays.fill(k, 0, shared, (byte) 0x41);
-        for (int i = shared; i < k.length; i++) {
-            k[i] = ALPHABET[random.nextInt(ALPHABET.length)];
-        }
-        return k;
-    }
-
     @Test
     void wordOrderAgreesWithKeyOrder() {
         Random random = new Random(5);
         for (int i = 0; i < 200_000; i++) {
-            byte[] a = randomKey(random, 30);
-            byte[] b = randomKey(random, 30);
+            byte[] a = TestKeys.random(random, 30);
+            byte[] b = TestKeys.random(random, 30);
             int byPrefix = 0;
             for (int at = 0; at < KeyVersionTree.WORD_BYTES && byPrefix == 0; at += 8) {
                 byPrefix = Long.compareUnsigned(KeyVersionTree.word(a, at), KeyVersionTree.word(b, at));
@@ -58,7 +44,7 @@ class KeyVersionTreeTest {
         TreeMap<byte[], Long> model = new TreeMap<>(Arrays::compareUnsigned);
         long version = 0;
         for (int step = 0; step < 20_000; step++) {
-            byte[] key = randomKey(random, maxKeyLength);
+            byte[] key = TestKeys.random(random, maxKeyLength);
             switch (random.nextInt(3)) {
                 case 0 -> {
                     tree.remove(key);
@@ -71,7 +57,7 @@ class KeyVersionTreeTest {
                     assertEquals(expected, removed == null ? null : removed.version);
                 }
                 default -> {
-                    byte[] other = randomKey(random, maxKeyLength);
+                    byte[] other = TestKeys.random(random, maxKeyLength);
                     byte[] lo = Arrays.compareUnsigned(key, other) <= 0 ? key : other;
                     byte[] hi = lo == key ? other : key;
                     long v = random.nextLong(version + 1);

@@ -11,19 +11,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class PointVersionTreeTest {
-    private static final byte[] ALPHABET = {0x00, 0x01, 0x7F, (byte) 0x80, (byte) 0xFF};
-
-    /** Keys from a small alphabet with zeros; past 24 bytes, half share 21 bytes so tails and lengths decide. */
-    private static byte[] randomKey(Random random, int maxLength) {
-        byte[] k = new byte[random.nextInt(maxLength + 1)];
-        int shared = maxLength > KeyVersionTree.WORD_BYTES && random.nextBoolean() ? Math.min(21, k.length) : 0;
-        Arrays.fill(k, 0, shared, (byte) 0x41);
-        for (int i = shared; i < k.length; i++) {
-            k[i] = ALPHABET[random.nextInt(ALPHABET.length)];
-        }
-        return k;
-    }
-
     private record Item(int node, long version, byte[] key) { }
 
     /**
@@ -42,7 +29,7 @@ class PointVersionTreeTest {
             int writes = 1 + random.nextInt(3);
             byte[] first = null;
             for (int w = 0; w < writes; w++) {
-                byte[] key = first != null && random.nextInt(4) == 0 ? first.clone() : randomKey(random, maxKeyLength);
+                byte[] key = first != null && random.nextInt(4) == 0 ? first.clone() : TestKeys.random(random, maxKeyLength);
                 first = key;
                 fifo.add(new Item(tree.putNewest(key, version), version, key));
                 model.put(key, version);
@@ -56,8 +43,8 @@ class PointVersionTreeTest {
             }
             assertEquals(model.size(), tree.size(), "version " + version);
             for (int q = 0; q < 3; q++) {
-                byte[] a = randomKey(random, maxKeyLength);
-                byte[] b = random.nextBoolean() ? randomKey(random, maxKeyLength) : fifo.peekLast().key();
+                byte[] a = TestKeys.random(random, maxKeyLength);
+                byte[] b = random.nextBoolean() ? TestKeys.random(random, maxKeyLength) : fifo.peekLast().key();
                 byte[] lo = Arrays.compareUnsigned(a, b) <= 0 ? a : b;
                 byte[] hi = lo == a ? b : a;
                 long v = version - random.nextInt(window + 1);
