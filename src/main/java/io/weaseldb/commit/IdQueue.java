@@ -9,9 +9,10 @@ import java.util.Arrays;
  * collections and promoted, ≈ 1 µs of GC per commit under load. Here nothing per entry is an object.
  *
  * <p>Entries are addressed by position: a long that grows by one per {@link #add}, valid from
- * {@link #head()} (the oldest) to {@link #tail()} (exclusive). The id bytes live in a ring of bytes addressed
- * the same way, each id contiguous: an id that does not fit before the ring's end starts at its beginning
- * (the skipped bytes are freed with the entry).
+ * {@link #head()} (the oldest) to {@link #tail()} (exclusive). The id bytes live in a ring of fixed-size pages
+ * addressed by a byte position that only grows, each id within one page: an id that does not fit in the rest
+ * of a page starts the next one (the skipped bytes are freed with the entry). Pages rather than one array:
+ * retained ids are bounded by configuration and heap, not by the 2 GiB an array can hold.
  *
  * <p>Not thread-safe: owned by the resolve stage's thread.
  */
@@ -24,7 +25,15 @@ final class IdQueue {
     private long head;
     private long tail;
 
-    private byte[] bytes = new byte[8192];
+    /** Page size: ids are at most {@link #MAX_ID_BYTES}, so a skip wastes at most 1/16 of a page. */
+    private static final int PAGE_BITS = 16;
+    private static final int PAGE_SIZE = 1 << PAGE_BITS;
+    private static final int PAGE_MASK = PAGE_SIZE - 1;
+    /** The longest id accepted: 1024 code points of up to 4 UTF-8 bytes (the request-id limit). */
+    static final int MAX_ID_BYTES = 4 * CommitLimits.MAX_REQUEST_ID_LENGTH;
+
+    /** Page number p lives in pages[p & (pages.length - 1)], allocated when first needed. */
+    private byte[][] pages = new byte[1][];
     private long bytesHead;  // first byte still in use (the oldest entry's id, or its skipped bytes)
     private long bytesTail;
 
@@ -46,7 +55,7 @@ final class IdQueue {
             growEntries();
         }
         long start = reserveBytes(id.length);
-        System.arraycopy(id, 0, bytes, (int) (start & (bytes.length - 1)), id.length);
+        System.arraycopy(id, 0, page(start), (int) (start & PAGE_MASK), id.length);
         int i = (int) (tail & (versions.length - 1));
         versions[i] = version;
         timestamps[i] = timestampMillis;
@@ -84,58 +93,65 @@ final class IdQueue {
         if (idLengths[i] != id.length) {
             return false;
         }
-        int from = (int) (idStarts[i] & (bytes.length - 1));
-        return Arrays.equals(bytes, from, from + id.length, id, 0, id.length);
+        int from = (int) (idStarts[i] & PAGE_MASK);
+        return Arrays.equals(page(idStarts[i]), from, from + id.length, id, 0, id.length);
     }
 
     /** A copy of the id bytes of the entry at position. */
     byte[] id(long position) {
         int i = (int) (position & (versions.length - 1));
-        int from = (int) (idStarts[i] & (bytes.length - 1));
-        return Arrays.copyOfRange(bytes, from, from + idLengths[i]);
+        int from = (int) (idStarts[i] & PAGE_MASK);
+        return Arrays.copyOfRange(page(idStarts[i]), from, from + idLengths[i]);
     }
 
-    /** Heap held by the rings, in bytes (for tests of the bound's estimate). */
+    /** Heap held by the rings and pages, in bytes. */
     long heapBytes() {
-        return (long) versions.length * (8 + 8 + 8 + 4 + 4) + bytes.length;
+        long allocated = 0;
+        for (byte[] page : pages) {
+            if (page != null) allocated += PAGE_SIZE;
+        }
+        return (long) versions.length * (8 + 8 + 8 + 4 + 4) + allocated;
     }
 
-    /** Position for n contiguous bytes at the byte ring's tail, growing the ring if they do not fit. */
+    private byte[] page(long position) {
+        return pages[(int) ((position >>> PAGE_BITS) & (pages.length - 1))];
+    }
+
+    /** Position for n contiguous bytes at the tail, on a page of their own if the current one has no room. */
     private long reserveBytes(int n) {
-        while (true) {
-            int capacity = bytes.length;
-            long start = bytesTail;
-            int offset = (int) (start & (capacity - 1));
-            if (offset + n > capacity) {
-                start += capacity - offset;  // skip to the ring's beginning: an id is never split
-            }
-            if (start + n - bytesHead <= capacity) {
-                bytesTail = start + n;
-                return start;
-            }
-            growBytes(n);
+        if (n > MAX_ID_BYTES) {
+            throw new IllegalArgumentException("request id of " + n + " bytes (at most " + MAX_ID_BYTES + ")");
         }
+        long start = bytesTail;
+        if ((start & PAGE_MASK) + n > PAGE_SIZE) {
+            start = (start | PAGE_MASK) + 1;  // an id is never split across pages
+        }
+        long page = start >>> PAGE_BITS;
+        long livePages = page - (bytesHead >>> PAGE_BITS) + 1;
+        if (livePages > pages.length) {
+            growPages(livePages);
+        }
+        int slot = (int) (page & (pages.length - 1));
+        if (pages[slot] == null) {
+            pages[slot] = new byte[PAGE_SIZE];
+        }
+        bytesTail = start + n;
+        return start;
     }
 
-    private void growBytes(int atLeast) {
-        int capacity = bytes.length;
-        long live = bytesTail - bytesHead;
-        int grown = capacity * 2;
-        while (grown < live + 2L * atLeast) {
-            grown *= 2;
+    /** More page slots, so that every live page number keeps its own slot. */
+    private void growPages(long needed) {
+        int length = pages.length;
+        while (length < needed) {
+            length *= 2;
         }
-        // Every live position keeps its address: an id contiguous at (p mod c) stays contiguous at (p mod 2c).
-        byte[] next = new byte[grown];
-        for (long p = bytesHead; p < bytesTail; ) {
-            int from = (int) (p & (capacity - 1));
-            int run = (int) Math.min(bytesTail - p, capacity - from);
-            int to = (int) (p & (grown - 1));
-            int firstPart = Math.min(run, grown - to);
-            System.arraycopy(bytes, from, next, to, firstPart);
-            System.arraycopy(bytes, from + firstPart, next, 0, run - firstPart);
-            p += run;
+        byte[][] grown = new byte[length][];
+        if (bytesTail > bytesHead) {
+            for (long p = bytesHead >>> PAGE_BITS, last = (bytesTail - 1) >>> PAGE_BITS; p <= last; p++) {
+                grown[(int) (p & (length - 1))] = pages[(int) (p & (pages.length - 1))];
+            }
         }
-        bytes = next;
+        pages = grown;
     }
 
     private void growEntries() {

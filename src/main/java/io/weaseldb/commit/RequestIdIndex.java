@@ -132,6 +132,12 @@ public final class RequestIdIndex {
      * A repeated query renews the ban.
      */
     public RequestStatus queryAndBan(String id) {
+        if (id.length() > CommitLimits.MAX_REQUEST_ID_LENGTH
+                && id.codePointCount(0, id.length()) > CommitLimits.MAX_REQUEST_ID_LENGTH) {
+            // No commit can carry an id this long (CommitRequest refuses it): definitively not committed,
+            // and nothing to ban or to remember.
+            return RequestStatus.NOT_COMMITTED;
+        }
         byte[] bytes = utf8(id);
         int hash = hash(bytes);
         int slot = find(bytes, hash);

@@ -167,6 +167,19 @@ class RequestIdIndexTest {
         assertEquals(2, ids.committedVersion("b"));
     }
 
+    /** An id longer than any commit may carry is answered not_committed, and not remembered as a ban. */
+    @Test
+    void aStatusQueryForAnIdNoCommitCanCarryIsNotCommittedAndLeavesNoBan() {
+        RequestIdIndex ids = index(10);
+        String tooLong = "é".repeat(CommitLimits.MAX_REQUEST_ID_LENGTH + 1);
+        assertEquals(RequestStatus.NOT_COMMITTED, ids.queryAndBan(tooLong));
+        assertFalse(ids.isBanned(tooLong));
+        assertEquals(0, ids.size());
+        String longest = "😀".repeat(CommitLimits.MAX_REQUEST_ID_LENGTH);  // 2 chars, 4 UTF-8 bytes each
+        assertEquals(RequestStatus.NOT_COMMITTED, ids.queryAndBan(longest));
+        assertTrue(ids.isBanned(longest));
+    }
+
     /**
      * Random commits, status queries (bans and renewals), lookups and clock moves, with small bounds so that
      * both retention rules and the memory bound evict constantly, checked step by step against the object-based
