@@ -22,6 +22,11 @@ import java.util.List;
  * torn tail from a crash mid-write: the file is truncated to the last good record and fsynced. Anything else —
  * a bad record with valid data after it, any bad record in an earlier segment, a version gap — throws
  * {@link CorruptLogException}, because dropping it could drop acknowledged commits.
+ *
+ * <p>A segment may end in zeros: with fsync on, segments are written full of zeros before records go in
+ * ({@link SegmentSpare}). Where the rest of a file from a record boundary is all zeros, that is its end (not a
+ * torn tail: nothing is cut, so a preallocated last segment stays preallocated). Nothing is lost by accepting
+ * that in an earlier segment either: the next segment's first version must still follow its last record.
  */
 final class LogRecovery {
     private static final System.Logger LOG = System.getLogger(LogRecovery.class.getName());
@@ -52,11 +57,11 @@ final class LogRecovery {
             try (FileChannel ch = FileChannel.open(file, last
                     ? new StandardOpenOption[] { StandardOpenOption.READ, StandardOpenOption.WRITE }
                     : new StandardOpenOption[] { StandardOpenOption.READ })) {
-                long records = scanSegment(ch, segment, last, maxRecordBytes);
-                nextVersion = first + records;
+                Scan scan = scanSegment(ch, segment, last, maxRecordBytes);
+                nextVersion = first + scan.records();
                 if (last) {
-                    activeSize = ch.size();
-                    activeRecords = records;
+                    activeSize = scan.end();
+                    activeRecords = scan.records();
                 }
             }
             segments.add(segment);
@@ -77,8 +82,11 @@ final class LogRecovery {
         return files;
     }
 
-    /** Validates one segment, fills its index, truncates a torn tail if {@code last}; returns its record count. */
-    private static long scanSegment(FileChannel ch, Segment segment, boolean last, int maxRecordBytes) throws IOException {
+    /** A scanned segment: its records, and the offset where they end (the file's end, unless it ends in zeros). */
+    private record Scan(long records, long end) { }
+
+    /** Validates one segment, fills its index, truncates a torn tail if {@code last}. */
+    private static Scan scanSegment(FileChannel ch, Segment segment, boolean last, int maxRecordBytes) throws IOException {
         Path file = segment.path;
         long size = ch.size();
         String headerProblem;
@@ -102,11 +110,12 @@ final class LogRecovery {
             ByteBuffer header = LogFormat.encodeHeader(segment.firstVersion);
             while (header.hasRemaining()) ch.write(header, header.position());
             ch.force(true);
-            return 0;
+            return new Scan(0, LogFormat.HEADER_BYTES);
         }
 
         RecordScanner scanner = new RecordScanner(ch, LogFormat.HEADER_BYTES, size, maxRecordBytes);
         long expected = segment.firstVersion;
+        long end = size;
         while (true) {
             RecordScanner.Result r = scanner.next();
             if (r == RecordScanner.Result.END) break;
@@ -120,6 +129,10 @@ final class LogRecovery {
                 continue;
             }
             long bad = scanner.offset();
+            if (zeroFrom(ch, bad, size)) {
+                end = bad;  // preallocated space, not a record
+                break;
+            }
             if (!last) throw new CorruptLogException(file, bad, scanner.problem() + " (not the last segment)");
             long later = findValidRecord(ch, bad + 1, size, expected, maxRecordBytes);
             if (later >= 0) {
@@ -129,9 +142,28 @@ final class LogRecovery {
                     + (size - bad) + " bytes discarded, last good version " + (expected - 1) + "): " + scanner.problem());
             ch.truncate(bad);
             ch.force(true);
+            end = bad;
             break;
         }
-        return expected - segment.firstVersion;
+        return new Scan(expected - segment.firstVersion, end);
+    }
+
+    /** True if every byte of {@code [from, end)} is zero. */
+    static boolean zeroFrom(FileChannel ch, long from, long end) throws IOException {
+        ByteBuffer window = ByteBuffer.allocate((int) Math.min(SEARCH_WINDOW, Math.max(0, end - from)));
+        for (long p = from; p < end; ) {
+            window.clear().limit((int) Math.min(window.capacity(), end - p));
+            readFully(ch, window, p);
+            window.flip();
+            while (window.remaining() >= 8) {
+                if (window.getLong() != 0) return false;
+            }
+            while (window.hasRemaining()) {
+                if (window.get() != 0) return false;
+            }
+            p += window.limit();
+        }
+        return true;
     }
 
     /**

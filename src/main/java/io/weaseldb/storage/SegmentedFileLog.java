@@ -31,8 +31,10 @@ import java.util.zip.CRC32C;
  * crash could still take back. An I/O error while writing or forcing poisons the log: after a failed fsync
  * the page cache state is unknown, so retrying could acknowledge lost data.
  *
- * <p>Segments roll when the active one has grown past {@code segmentBytes}. The old segment is forced before
- * the new file is created, so every segment but the last is always complete on disk; recovery relies on this.
+ * <p>Segments roll when the active one has grown past {@code segmentBytes}. The old segment is forced (and cut
+ * to its records) before the new file is created, so every segment but the last is always complete on disk;
+ * recovery relies on this. With fsync on, segments are written full of zeros before records go in, so that a
+ * group commit's fdatasync does not also commit a file size change ({@link SegmentSpare}).
  *
  * <p>Reading: each {@link #read} opens its own channel (at most {@link #MAX_OPEN_READERS} at once; the rest wait)
  * and works from an immutable snapshot of the segment list (copy-on-write, swapped by CAS), so it needs no lock
@@ -102,6 +104,8 @@ public final class SegmentedFileLog implements CommitLog {
     private long pendingRecords;
     private long pendingBytes;
     private IOException failure;
+    /** The next segment's preallocated file, with fsync on; null without. */
+    private final SegmentSpare spare;
 
     private volatile long lastVersion;
     private volatile long durableVersion;
@@ -113,6 +117,11 @@ public final class SegmentedFileLog implements CommitLog {
      */
     static final int MAX_OPEN_READERS = 64;
     private final Semaphore openReaders = new Semaphore(MAX_OPEN_READERS);
+
+    /** True when the next roll will take a prepared, zero-filled file (for tests). */
+    boolean spareReady() {
+        return spare != null && spare.isReady();
+    }
 
     /** Readers waiting for a turn to open a segment (for tests). */
     int readersWaiting() {
@@ -137,6 +146,8 @@ public final class SegmentedFileLog implements CommitLog {
         this.lastVersion = lastVersion;
         this.durableVersion = lastVersion;
         this.writeBuffer = ByteBuffer.allocateDirect(opts.writeBufferBytes());
+        this.spare = opts.fsync() ? new SegmentSpare(logDir, opts.segmentBytes()) : null;
+        if (spare != null) spare.prepareAsync();
         this.registry = registry;
         this.fsyncTimer = Timer.builder("weaseldb.storage.fsync")
                 .description("Duration of each fsync (force) of a commit log file or directory")
@@ -175,6 +186,7 @@ public final class SegmentedFileLog implements CommitLog {
             Files.createDirectories(logDir);
             forceDirectory(dataDir); // make the new log directory's entry durable
         }
+        SegmentSpare.deleteLeftover(logDir);
         LogRecovery.Recovered recovered = LogRecovery.recover(logDir, opts.maxRecordBytes(), opts.indexInterval());
         Segment[] initial;
         FileChannel channel;
@@ -196,6 +208,7 @@ public final class SegmentedFileLog implements CommitLog {
             records = recovered.activeRecords();
             last = recovered.lastVersion();
         }
+        if (opts.fsync()) preallocate(channel, opts.segmentBytes(), size, logDir);
         LOG.log(Level.INFO, () -> "commit log " + logDir + ": " + initial.length + " segment(s), oldest version "
                 + initial[0].firstVersion + ", last version " + last);
         return new SegmentedFileLog(logDir, opts, registry, initial, channel, size, records, last);
@@ -304,8 +317,17 @@ public final class SegmentedFileLog implements CommitLog {
     private void roll(long nextVersion) throws IOException {
         flushBuffer();
         if (opts.fsync()) force(active, false);
+        if (active.size() > activeSize) {
+            active.truncate(activeSize);  // its unused zeros: a finished segment ends with its last record
+            if (opts.fsync()) force(active, true);
+        }
         Segment next = new Segment(logDir.resolve(LogFormat.fileName(nextVersion)), nextVersion, opts.indexInterval());
-        FileChannel channel = createSegmentFile(next, logDir, opts.fsync(), fsyncTimer);
+        FileChannel channel = spare == null ? null : spare.take(next);
+        if (channel != null) {
+            forceDirectory(logDir, fsyncTimer);  // the renamed spare's entry (spare != null only with fsync)
+        } else {
+            channel = createSegmentFile(next, logDir, opts.fsync(), fsyncTimer);
+        }
         FileChannel old = active;
         active = channel;
         activeSize = LogFormat.HEADER_BYTES;
@@ -318,6 +340,21 @@ public final class SegmentedFileLog implements CommitLog {
             grown[cur.length] = next;
         } while (!segments.compareAndSet(cur, grown));
         old.close();
+    }
+
+    /**
+     * Zero-fills the active segment up to {@code segmentBytes} ({@link SegmentSpare}). A failure (a full disk)
+     * only costs the speed-up: the file is cut back to its records and grows as before.
+     */
+    private static void preallocate(FileChannel ch, long segmentBytes, long size, Path logDir) throws IOException {
+        try {
+            SegmentSpare.fill(ch, segmentBytes);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not preallocate the commit log segment in " + logDir + " (" + e
+                    + "); it grows as it is written, with slower fsyncs");
+            ch.truncate(size);
+            ch.force(true);
+        }
     }
 
     /** Creates the file with its header, durable (file and directory entry) when {@code fsync}; timed when {@code timer} is given. */
@@ -437,7 +474,11 @@ public final class SegmentedFileLog implements CommitLog {
             closed = true;
             registry.remove(segmentsGauge);
             registry.remove(oldestGauge);
-            active.close();
+            try {
+                if (spare != null) spare.close();
+            } finally {
+                active.close();
+            }
         }
     }
 
