@@ -45,7 +45,7 @@ final class Schema {
             string("data_dir", "data", "directory of the commit log and retention policies"),
             bool("fsync", true, "fsync every group commit before acknowledging (false only for benchmarks)"),
             integer("retain_versions", 100_000, 0, Long.MAX_VALUE, "the log keeps at least this many latest versions"),
-            integer("segment_bytes", 64L << 20, 1 << 16, 1L << 40, "log segment file size before rolling")));
+            integer("segment_bytes", 64L << 20, 1 << 16, 1L << 40, "log segment file size before rolling (with fsync on and up to 1 GiB, written full of zeros ahead)")));
         TABLES.put("commit", List.of(
             integer("max_key_bytes", 10_000, 1, 1 << 20, "decoded key size limit"),
             integer("max_value_bytes", 100_000, 0, 1 << 30, "decoded value size limit"),

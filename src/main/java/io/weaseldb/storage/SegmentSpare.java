@@ -28,6 +28,13 @@ final class SegmentSpare implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SegmentSpare.class.getName());
     static final String NAME = "next-segment.spare";
     private static final int CHUNK = 1 << 20;
+    /** Larger segments are not preallocated: zero-filling one would take the disk for seconds to minutes. */
+    static final long MAX_PREALLOCATED_BYTES = 1L << 30;
+
+    /** Whether segments of this size are preallocated when fsync is on. */
+    static boolean applies(boolean fsync, long segmentBytes) {
+        return fsync && segmentBytes <= MAX_PREALLOCATED_BYTES;
+    }
 
     private final Path path;
     private final long bytes;

@@ -146,7 +146,7 @@ public final class SegmentedFileLog implements CommitLog {
         this.lastVersion = lastVersion;
         this.durableVersion = lastVersion;
         this.writeBuffer = ByteBuffer.allocateDirect(opts.writeBufferBytes());
-        this.spare = opts.fsync() ? new SegmentSpare(logDir, opts.segmentBytes()) : null;
+        this.spare = SegmentSpare.applies(opts.fsync(), opts.segmentBytes()) ? new SegmentSpare(logDir, opts.segmentBytes()) : null;
         if (spare != null) spare.prepareAsync();
         this.registry = registry;
         this.fsyncTimer = Timer.builder("weaseldb.storage.fsync")
@@ -208,7 +208,7 @@ public final class SegmentedFileLog implements CommitLog {
             records = recovered.activeRecords();
             last = recovered.lastVersion();
         }
-        if (opts.fsync()) preallocate(channel, opts.segmentBytes(), size, logDir);
+        if (SegmentSpare.applies(opts.fsync(), opts.segmentBytes())) preallocate(channel, opts.segmentBytes(), size, logDir);
         LOG.log(Level.INFO, () -> "commit log " + logDir + ": " + initial.length + " segment(s), oldest version "
                 + initial[0].firstVersion + ", last version " + last);
         return new SegmentedFileLog(logDir, opts, registry, initial, channel, size, records, last);
