@@ -42,6 +42,7 @@ final class SegmentSpare implements AutoCloseable {
     private volatile FileChannel ready;
     private Thread preparer;  // writer thread only
     private volatile boolean closed;
+    private volatile boolean warnedFull;
 
     SegmentSpare(Path logDir, long bytes) {
         this.path = logDir.resolve(NAME);
@@ -87,7 +88,10 @@ final class SegmentSpare implements AutoCloseable {
 
     private static final long PACE_MILLIS = Long.getLong("weaseldb.sparePaceMillis", 2);
 
-    /** Starts preparing the next spare unless one is ready or being prepared. Writer thread only. */
+    /**
+     * Starts preparing the next spare unless one is ready or being prepared; called at open and after every
+     * roll (so a preparation that failed, or found the disk too full, is tried again). Writer thread only.
+     */
     void prepareAsync() {
         if (closed || ready != null || (preparer != null && preparer.isAlive())) return;
         preparer = Thread.ofPlatform().name("weaseldb-segment-spare").daemon(true).start(this::prepare);
@@ -97,6 +101,16 @@ final class SegmentSpare implements AutoCloseable {
         FileChannel ch = null;
         try {
             Files.deleteIfExists(path);
+            // Never let the spare take the room the active segment's records need: on a nearly full disk that
+            // would turn a spare we could do without into a failed append, which stops all commits.
+            if (!roomFor(path, 2 * bytes)) {
+                if (!warnedFull) {
+                    warnedFull = true;
+                    LOG.log(Level.WARNING, "less than two segments (" + 2 * bytes + " bytes) free for the commit log in "
+                            + path.getParent() + ": new segments are not preallocated (slower fsyncs) until there is");
+                }
+                return;
+            }
             ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
             fill(ch, bytes, true);
             if (!closed) {
@@ -108,6 +122,20 @@ final class SegmentSpare implements AutoCloseable {
                     + " will grow as it is written, with slower fsyncs: " + e);
         }
         closeQuietly(ch);
+        try {
+            Files.deleteIfExists(path);  // a partial spare must not keep the room it took
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not delete the partial spare commit log segment " + path + ": " + e);
+        }
+    }
+
+    /** True if the file system holding {@code file} has at least {@code bytes} usable. */
+    static boolean roomFor(Path file, long bytes) {
+        try {
+            return Files.getFileStore(file.getParent()).getUsableSpace() >= bytes;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**

@@ -327,6 +327,7 @@ public final class SegmentedFileLog implements CommitLog {
             forceDirectory(logDir, fsyncTimer);  // the renamed spare's entry (spare != null only with fsync)
         } else {
             channel = createSegmentFile(next, logDir, opts.fsync(), fsyncTimer);
+            if (spare != null) spare.prepareAsync();  // none was ready: have one for the next roll
         }
         FileChannel old = active;
         active = channel;
@@ -347,6 +348,11 @@ public final class SegmentedFileLog implements CommitLog {
      * only costs the speed-up: the file is cut back to its records and grows as before.
      */
     private static void preallocate(FileChannel ch, long segmentBytes, long size, Path logDir) throws IOException {
+        if (!SegmentSpare.roomFor(logDir.resolve(LogFormat.fileName(1)), 2 * segmentBytes)) {
+            LOG.log(Level.WARNING, "less than two segments (" + 2 * segmentBytes + " bytes) free in " + logDir
+                    + ": the active commit log segment is not preallocated (slower fsyncs)");
+            return;
+        }
         try {
             SegmentSpare.fill(ch, segmentBytes);
         } catch (IOException e) {
