@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * commit as fast as they can, the child is killed with SIGKILL mid-storm and restarted on the same data dir.
  * Then every acknowledged commit must be there with its version, and the versions must be exactly 1..V:
  * every commit comes from these clients, so asking the status of every id they sent (acknowledged or in
- * flight at the kill) accounts for every version the server has.
+ * flight at the kill) accounts for every version the server has. Segments are the smallest allowed (64 KiB),
+ * so each storm rolls several preallocated segments and kills land before, during and after rolls.
  */
 class CrashRecoveryIT {
     private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)");
@@ -247,6 +248,7 @@ class CrashRecoveryIT {
                 [storage]
                 data_dir = "%s"
                 fsync = true
+                segment_bytes = 65536
                 """.formatted(data.toString().replace("\\", "\\\\")));
             Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar, "--config", config.toString())
                 .redirectErrorStream(true).start();
