@@ -28,7 +28,7 @@ final class Schema {
             integer("port", 8080, 0, 65535, "TCP port (0 = any free port; the chosen one is printed)"),
             integer("accept_threads", 1, 1, MAX_THREADS, "platform threads blocking in accept()"),
             integer("network_threads", 0, 0, MAX_THREADS, "poller threads, each owning one epoll Selector (0 = half the cores, at least 1)"),
-            integer("carrier_threads", 0, 0, MAX_THREADS, "platform threads running the connections' virtual threads (0 = the cores the pollers leave, at least 1)"),
+            integer("carrier_threads", 0, 0, MAX_THREADS, "platform threads running the connections' virtual threads (0 = the cores the pollers leave, at least 1, at least 2 with several pollers)"),
             integer("keepalive_timeout_sec", 30, 1, 86_400, "idle keep-alive connection closed after this long"),
             integer("request_timeout_sec", 10, 1, 3_600, "a request must arrive completely within this long of its first byte (else 408)"),
             integer("write_timeout_sec", 30, 1, 3_600, "a response write that makes no progress for this long closes the connection"),
