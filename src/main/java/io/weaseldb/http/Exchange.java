@@ -1,5 +1,7 @@
 package io.weaseldb.http;
 
+import java.util.function.Consumer;
+
 import java.io.IOException;
 import java.io.OutputStream;
 
@@ -47,6 +49,12 @@ public interface Exchange {
      * the only way to notice a departed client.
      */
     boolean peerClosed();
+
+    /**
+     * Wakes this connection's thread, parked waiting for another thread's work (e.g. a pipeline stage's), the
+     * same way the network layer wakes it for I/O, so that such wake-ups and I/O wake-ups are served in one order.
+     */
+    Consumer<Thread> threadWaker();
 
     /** Per-connection state a handler keeps across requests (e.g. a reusable pipeline completion); null at first. */
     Object attachment();

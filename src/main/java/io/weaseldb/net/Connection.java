@@ -544,6 +544,11 @@ final class Connection implements Runnable, Exchange {
     }
 
     @Override
+    public java.util.function.Consumer<Thread> threadWaker() {
+        return poller.waker;
+    }
+
+    @Override
     public Object attachment() {
         return attachment;
     }

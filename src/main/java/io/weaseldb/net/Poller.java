@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.jctools.queues.MpscArrayQueue;
 
 /**
  * A poller loop: one platform thread owning one epoll-backed {@link Selector}. Connection threads (virtual)
@@ -50,7 +51,18 @@ final class Poller implements Runnable {
     private volatile boolean awaitingAcks;
     private int wokenThisRound;
     private volatile boolean running = true;
+    /** Set once the loop has ended: wake-ups are then delivered directly (see {@link #wakeLater}). */
+    private volatile boolean stopped;
     private volatile boolean draining;
+    /**
+     * Connection threads to unpark on behalf of other threads (pipeline stages): see {@link #wakeLater}. Bounded
+     * by the connections, each waiting for at most one such wake-up at a time; if it is ever full, the waker
+     * unparks directly.
+     */
+    private final MpscArrayQueue<Thread> wakes = new MpscArrayQueue<>(WAKE_QUEUE_CAPACITY);
+    private static final int WAKE_QUEUE_CAPACITY = 1 << 14;
+    /** {@link #wakeLater} as a reusable reference, handed to connections. */
+    final java.util.function.Consumer<Thread> waker = this::wakeLater;
     private long nextScan;
 
     Poller(int index) throws IOException {
@@ -106,7 +118,9 @@ final class Poller implements Runnable {
         awaitingAcks = true; // volatile write before re-reading unacked: pairs with ack()'s decrement-then-read
         try {
             int now;
-            while ((now = unacked.get()) > 0) {
+            while (true) {
+                drainWakes();  // after awaitingAcks = true, before parking: see wakeLater
+                if ((now = unacked.get()) <= 0) break;
                 long t = System.nanoTime();
                 if (now < seen) { // progress: the carriers are still working through the round
                     seen = now;
@@ -120,6 +134,40 @@ final class Poller implements Runnable {
         } finally {
             awaitingAcks = false;
         }
+    }
+
+    /**
+     * Unparks {@code t}, a connection thread of this poller, from this poller's thread rather than the caller's.
+     *
+     * <p>Why: with one carrier, the JDK scheduler's worker, once it takes a task from a submitter's queue, keeps
+     * taking from that queue while it is not empty. The poller refills its queue round after round, so
+     * connection threads a pipeline stage unparked into the stage thread's own queue waited behind whole runs of
+     * rounds: with {@code GET /ok} at 64 connections beside commits at 64, commits fell to 8.7 k/s at a p99 of
+     * 345 ms. Unparked by the poller, they join the rounds' queue in order: 26 k/s at a p99 of 15 ms in the same
+     * test. The price, in paired runs of commits alone: 9-14 % fewer commits/s (a poller wake-up per persisted
+     * batch). Unparking directly whenever the poller sleeps in select kept most of that but left a commit p99 of
+     * 128 ms in the mixed test: rejected.
+     *
+     * <p>Ordering: the caller enqueues, then reads {@code awaitingAcks} and {@code sleeping}; the poller writes
+     * those flags, then drains the queue before it parks or selects. All are volatile (the queue's indices
+     * included), so either the poller sees the entry or the caller sees the flag and wakes it.
+     */
+    void wakeLater(Thread t) {
+        if (stopped || !wakes.offer(t)) {
+            LockSupport.unpark(t);
+            return;
+        }
+        if (stopped) {
+            LockSupport.unpark(t);  // the poller may have drained for the last time before our offer (a double unpark is harmless)
+            return;
+        }
+        if (awaitingAcks) LockSupport.unpark(thread);
+        wakeIfSleeping();
+    }
+
+    private void drainWakes() {
+        Thread t;
+        while ((t = wakes.poll()) != null) LockSupport.unpark(t);
     }
 
     /** A connection woken READY has done its read (or closed). */
@@ -156,6 +204,8 @@ final class Poller implements Runnable {
                 }
             }
         } finally {
+            stopped = true;
+            drainWakes();
             for (SelectionKey k : selector.keys()) {
                 if (k.attachment() instanceof Connection c) c.wake(Connection.CLOSED);
             }
@@ -176,9 +226,14 @@ final class Poller implements Runnable {
         long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextScan - now));
         sleeping.set(true);
         try {
-            selector.select(this::onReady, timeoutMs);
+            if (wakes.isEmpty()) {  // after sleeping = true: see wakeLater
+                selector.select(this::onReady, timeoutMs);
+            } else {
+                selector.selectNow(this::onReady);
+            }
         } finally {
             sleeping.set(false);
+            drainWakes();
             if (wokenThisRound > 0) {
                 int n = wokenThisRound;
                 wokenThisRound = 0;

@@ -54,6 +54,23 @@ public class Completion {
     private volatile int state = IDLE;
     private volatile Thread waiter;
 
+    /** How {@link #complete()} wakes the waiting thread. */
+    @FunctionalInterface
+    public interface Waker {
+        void wake(Thread waiter);
+    }
+
+    private Waker waker = LockSupport::unpark;
+
+    /**
+     * Wakes the owner through {@code waker} instead of unparking it from the completing thread. Owner only,
+     * before the first {@link #reset()} (a connection routes the wake-up through its poller, so that a stage
+     * thread's wake-ups queue behind the poller's instead of beside them: see {@code net.Poller#wakeLater}).
+     */
+    public final void wakeVia(Waker waker) {
+        this.waker = java.util.Objects.requireNonNull(waker, "waker");
+    }
+
     /**
      * Arms the completion for a new request. Owner only, before publishing.
      *
@@ -80,7 +97,7 @@ public class Completion {
         if (t != null) {
             // May occasionally unpark a thread that already left await() (it saw DONE first); park
             // callers must tolerate spurious wake-ups, as all JDK ones do.
-            LockSupport.unpark(t);
+            waker.wake(t);
         }
         return true;
     }
