@@ -312,12 +312,18 @@ final class KeyVersionTree {
         if (w0 != n.w0) return Long.compareUnsigned(w0, n.w0);
         if (w1 != n.w1) return Long.compareUnsigned(w1, n.w1);
         if (w2 != n.w2) return Long.compareUnsigned(w2, n.w2);
-        byte[] other = n.start;
-        if (key.length <= WORD_BYTES || other.length <= WORD_BYTES) {
-            // Equal words and one key within them: it is a prefix of the other (or equal), see word().
-            return Integer.compare(key.length, other.length);
+        return compareBeyondWords(key, key.length, n.start, n.start.length);
+    }
+
+    /**
+     * Orders two keys whose words are equal. Where either fits in the words it is a prefix of the other (or
+     * equal), see {@link #word}, so the lengths decide; past them, the bytes do (arrays are only read then).
+     */
+    static int compareBeyondWords(byte[] a, int aLength, byte[] b, int bLength) {
+        if (aLength <= WORD_BYTES || bLength <= WORD_BYTES) {
+            return Integer.compare(aLength, bLength);
         }
-        return Arrays.compareUnsigned(key, WORD_BYTES, key.length, other, WORD_BYTES, other.length);
+        return Arrays.compareUnsigned(a, WORD_BYTES, aLength, b, WORD_BYTES, bLength);
     }
 
     /** Bytes of a key held in a node's words. */

@@ -44,14 +44,8 @@ final class PointVersionTree {
     private int used = 1;  // nodes [1, used) have been handed out at least once
 
     // The key being looked up, its words computed once per descent (two for range queries).
-    private byte[] probeKey;
-    private long p0;
-    private long p1;
-    private long p2;
-    private byte[] hiKey;
-    private long h0;
-    private long h1;
-    private long h2;
+    private final KeyVersionTree.Probe probe = new KeyVersionTree.Probe();
+    private final KeyVersionTree.Probe probeHi = new KeyVersionTree.Probe();
 
     /** Set by {@link #remove(int, int)} when it found its node. */
     private boolean removed;
@@ -70,7 +64,7 @@ final class PointVersionTree {
      * on its path without recomputing them.
      */
     int putNewest(byte[] key, long v) {
-        probe(key);
+        probe.of(key);
         int n = root;
         while (n != NIL) {
             int c = compareProbe(n);
@@ -114,7 +108,7 @@ final class PointVersionTree {
 
     /** True if {@code key} is in the tree with a version above v; stops where a subtree holds nothing newer. */
     boolean containsAbove(byte[] key, long v) {
-        probe(key);
+        probe.of(key);
         int n = root;
         while (n != NIL && max(n) > v) {
             int c = compareProbe(n);
@@ -128,11 +122,8 @@ final class PointVersionTree {
 
     /** True if some key in [lo, hi) has a version above v. */
     boolean anyAbove(byte[] lo, byte[] hi, long v) {
-        probe(lo);
-        hiKey = hi;
-        h0 = KeyVersionTree.word(hi, 0);
-        h1 = KeyVersionTree.word(hi, 8);
-        h2 = KeyVersionTree.word(hi, 16);
+        probe.of(lo);
+        probeHi.of(hi);
         int n = root;
         while (n != NIL && max(n) > v) {
             if (compareProbe(n) > 0) {
@@ -265,19 +256,12 @@ final class PointVersionTree {
         setMax(n, Math.max(version(n), Math.max(max(left(n)), max(right(n)))));
     }
 
-    private void probe(byte[] key) {
-        probeKey = key;
-        p0 = KeyVersionTree.word(key, 0);
-        p1 = KeyVersionTree.word(key, 8);
-        p2 = KeyVersionTree.word(key, 16);
-    }
-
     private int compareProbe(int n) {
-        return compare(p0, p1, p2, probeKey, probeKey.length, n);
+        return compare(probe.w0, probe.w1, probe.w2, probe.key, probe.key.length, n);
     }
 
     private int compareHi(int n) {
-        return compare(h0, h1, h2, hiKey, hiKey.length, n);
+        return compare(probeHi.w0, probeHi.w1, probeHi.w2, probeHi.key, probeHi.key.length, n);
     }
 
     private int compareNodes(int a, int b) {
@@ -297,11 +281,7 @@ final class PointVersionTree {
         if (k1 != n1) return Long.compareUnsigned(k1, n1);
         long n2 = nodes[b + W2];
         if (k2 != n2) return Long.compareUnsigned(k2, n2);
-        int otherLength = length(n);
-        if (keyLength <= WORD_BYTES || otherLength <= WORD_BYTES) {
-            return Integer.compare(keyLength, otherLength);
-        }
-        return Arrays.compareUnsigned(key, WORD_BYTES, keyLength, longKeys[n], WORD_BYTES, otherLength);
+        return KeyVersionTree.compareBeyondWords(key, keyLength, longKeys[n], length(n));
     }
 
     private long version(int n) {
@@ -353,9 +333,9 @@ final class PointVersionTree {
             n = used++;
         }
         int b = n * STRIDE;
-        nodes[b + W0] = p0;  // the probe is this key
-        nodes[b + W1] = p1;
-        nodes[b + W2] = p2;
+        nodes[b + W0] = probe.w0;  // the probe is this key
+        nodes[b + W1] = probe.w1;
+        nodes[b + W2] = probe.w2;
         nodes[b + VERSION] = v;
         nodes[b + MAX] = v;
         nodes[b + LINKS] = 0;  // NIL, NIL
