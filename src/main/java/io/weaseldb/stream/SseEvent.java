@@ -90,8 +90,7 @@ final class SseEvent {
         int ridLen = escaped == null ? rid.length() : escaped.length;
         byte[] payload = payload(r);
         int digits = decimalLength(v);
-        byte[] out = new byte[ID.length + digits + DATA.length + digits + REQUEST_ID.length + ridLen + OPERATIONS.length
-                + payload.length + SUFFIX.length];
+        byte[] out = new byte[FIXED_LENGTH + 2 * digits + ridLen + payload.length];  // = length(r)
         int p = put(out, 0, ID);
         p = putDecimal(out, p, v, digits);
         p = put(out, p, DATA);
