@@ -106,7 +106,7 @@ public final class CommitHandlers {
     private static CommitPipeline.Ticket ticket(Exchange ex) {
         if (ex.attachment() instanceof CommitPipeline.Ticket t) return t;
         CommitPipeline.Ticket t = new CommitPipeline.Ticket();
-        t.wakeVia(ex.threadWaker()::accept);  // the persist stage's wake-ups queue with the poller's, not beside them
+        t.wakeVia(ex.threadWaker());  // the persist stage's wake-ups queue with the poller's, not beside them
         ex.attach(t);
         return t;
     }

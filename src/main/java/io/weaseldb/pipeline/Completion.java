@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * Hands a pipeline result back to the thread waiting for it (typically a connection's virtual
@@ -55,19 +56,14 @@ public class Completion {
     private volatile Thread waiter;
 
     /** How {@link #complete()} wakes the waiting thread. */
-    @FunctionalInterface
-    public interface Waker {
-        void wake(Thread waiter);
-    }
-
-    private Waker waker = LockSupport::unpark;
+    private Consumer<Thread> waker = LockSupport::unpark;
 
     /**
      * Wakes the owner through {@code waker} instead of unparking it from the completing thread. Owner only,
      * before the first {@link #reset()} (a connection routes the wake-up through its poller, so that a stage
      * thread's wake-ups queue behind the poller's instead of beside them: see {@code net.Poller#wakeLater}).
      */
-    public final void wakeVia(Waker waker) {
+    public final void wakeVia(Consumer<Thread> waker) {
         this.waker = java.util.Objects.requireNonNull(waker, "waker");
     }
 
@@ -97,7 +93,7 @@ public class Completion {
         if (t != null) {
             // May occasionally unpark a thread that already left await() (it saw DONE first); park
             // callers must tolerate spurious wake-ups, as all JDK ones do.
-            waker.wake(t);
+            waker.accept(t);
         }
         return true;
     }
