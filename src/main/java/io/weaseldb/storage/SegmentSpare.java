@@ -15,7 +15,7 @@ import java.nio.file.StandardOpenOption;
  * through the filesystem's journal. Measured here (ext4, 9.6 KB appends): 135 µs per fdatasync into a
  * pre-zeroed file against 257 µs into a growing one, and every durable commit waits for one.
  *
- * <p>{@link #fill} zero-fills the active segment in place (at open, before anything is appended). For the
+ * <p>{@link #preallocateActive} zero-fills the active segment in place (at open, before anything is appended). For the
  * segments after it, one spare file ({@value #NAME} in the log directory) is prepared on a background thread
  * (64 MiB of zeros and a force take ≈ 60 ms here: too long to stall the persist stage at every roll) and
  * {@link #take}n at the next roll: its header is written and it is renamed to the new segment's name. When no
@@ -59,14 +59,10 @@ final class SegmentSpare implements AutoCloseable {
         Files.deleteIfExists(logDir.resolve(NAME));
     }
 
-    /** Writes zeros from the end of {@code ch} up to {@code size} and forces them, leaving the position alone. */
-    static void fill(FileChannel ch, long size) throws IOException {
-        fill(ch, size, false);
-    }
-
     /**
-     * As {@link #fill(FileChannel, long)}; {@code paced}: forces every chunk and pauses between chunks, so that
-     * the disk is never handed 64 MiB at once while group commits wait for their own fsyncs behind it.
+     * Writes zeros from the end of {@code ch} up to {@code size} and forces them, leaving the position alone.
+     * {@code paced}: forces every chunk and pauses between chunks, so that the disk is never handed 64 MiB at
+     * once while group commits wait for their own fsyncs behind it.
      */
     private static void fill(FileChannel ch, long size, boolean paced) throws IOException {
         ByteBuffer zeros = ByteBuffer.allocateDirect(CHUNK);
@@ -89,8 +85,8 @@ final class SegmentSpare implements AutoCloseable {
     private static final long PACE_MILLIS = Long.getLong("weaseldb.sparePaceMillis", 2);
 
     /**
-     * Starts preparing the next spare unless one is ready or being prepared; called at open and after every
-     * roll (so a preparation that failed, or found the disk too full, is tried again). Writer thread only.
+     * Starts preparing the next spare unless one is ready or being prepared; called at open and by every
+     * {@link #take} (so a preparation that failed, or found the disk too full, is tried again). Writer thread only.
      */
     void prepareAsync() {
         if (closed || ready != null || (preparer != null && preparer.isAlive())) return;
@@ -103,7 +99,7 @@ final class SegmentSpare implements AutoCloseable {
             Files.deleteIfExists(path);
             // Never let the spare take the room the active segment's records need: on a nearly full disk that
             // would turn a spare we could do without into a failed append, which stops all commits.
-            if (!roomFor(path, 2 * bytes)) {
+            if (!roomFor(path.getParent(), 2 * bytes)) {
                 if (!warnedFull) {
                     warnedFull = true;
                     LOG.log(Level.WARNING, "less than two segments (" + 2 * bytes + " bytes) free for the commit log in "
@@ -129,10 +125,10 @@ final class SegmentSpare implements AutoCloseable {
         }
     }
 
-    /** True if the file system holding {@code file} has at least {@code bytes} usable. */
-    static boolean roomFor(Path file, long bytes) {
+    /** True if the file system holding {@code dir} has at least {@code bytes} usable. */
+    private static boolean roomFor(Path dir, long bytes) {
         try {
-            return Files.getFileStore(file.getParent()).getUsableSpace() >= bytes;
+            return Files.getFileStore(dir).getUsableSpace() >= bytes;
         } catch (IOException e) {
             return false;
         }
@@ -141,24 +137,47 @@ final class SegmentSpare implements AutoCloseable {
     /**
      * The prepared spare as {@code segment}'s file: header written (made durable by the first fsync of a record
      * appended to it), position after the header, renamed to the segment's name. The caller forces the
-     * directory. Null when no spare is ready. Writer thread only; starts preparing the next spare.
+     * directory. Null when no spare is ready. Either way the next spare is prepared (again, if this one could
+     * not be used or its preparation failed). Writer thread only.
      */
     FileChannel take(Segment segment) {
         FileChannel ch = ready;
-        if (ch == null) return null;
         ready = null;
         try {
+            if (ch == null) return null;
             ByteBuffer header = LogFormat.encodeHeader(segment.firstVersion);
             while (header.hasRemaining()) ch.write(header, header.position());
             ch.position(LogFormat.HEADER_BYTES);
             Files.move(path, segment.path, StandardCopyOption.ATOMIC_MOVE);
+            return ch;
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "could not use the spare commit log segment " + path + ": " + e);
             closeQuietly(ch);
             return null;
+        } finally {
+            prepareAsync();
         }
-        prepareAsync();
-        return ch;
+    }
+
+    /**
+     * Zero-fills the active segment up to {@code segmentBytes}, at open. Skipped with less than two segments of
+     * room free; a failure (a full disk) only costs the speed-up: the file is cut back to its records
+     * ({@code size}) and grows as it is written.
+     */
+    static void preallocateActive(FileChannel ch, long segmentBytes, long size, Path logDir) throws IOException {
+        if (!roomFor(logDir, 2 * segmentBytes)) {
+            LOG.log(Level.WARNING, "less than two segments (" + 2 * segmentBytes + " bytes) free in " + logDir
+                    + ": the active commit log segment is not preallocated (slower fsyncs)");
+            return;
+        }
+        try {
+            fill(ch, segmentBytes, false);  // at open: nothing waits behind it
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not preallocate the commit log segment in " + logDir + " (" + e
+                    + "); it grows as it is written, with slower fsyncs");
+            ch.truncate(size);
+            ch.force(true);
+        }
     }
 
     /** Stops preparing and deletes the spare. */

@@ -208,7 +208,7 @@ public final class SegmentedFileLog implements CommitLog {
             records = recovered.activeRecords();
             last = recovered.lastVersion();
         }
-        if (SegmentSpare.applies(opts.fsync(), opts.segmentBytes())) preallocate(channel, opts.segmentBytes(), size, logDir);
+        if (SegmentSpare.applies(opts.fsync(), opts.segmentBytes())) SegmentSpare.preallocateActive(channel, opts.segmentBytes(), size, logDir);
         LOG.log(Level.INFO, () -> "commit log " + logDir + ": " + initial.length + " segment(s), oldest version "
                 + initial[0].firstVersion + ", last version " + last);
         return new SegmentedFileLog(logDir, opts, registry, initial, channel, size, records, last);
@@ -327,7 +327,6 @@ public final class SegmentedFileLog implements CommitLog {
             forceDirectory(logDir, fsyncTimer);  // the renamed spare's entry (spare != null only with fsync)
         } else {
             channel = createSegmentFile(next, logDir, opts.fsync(), fsyncTimer);
-            if (spare != null) spare.prepareAsync();  // none was ready: have one for the next roll
         }
         FileChannel old = active;
         active = channel;
@@ -341,26 +340,6 @@ public final class SegmentedFileLog implements CommitLog {
             grown[cur.length] = next;
         } while (!segments.compareAndSet(cur, grown));
         old.close();
-    }
-
-    /**
-     * Zero-fills the active segment up to {@code segmentBytes} ({@link SegmentSpare}). A failure (a full disk)
-     * only costs the speed-up: the file is cut back to its records and grows as before.
-     */
-    private static void preallocate(FileChannel ch, long segmentBytes, long size, Path logDir) throws IOException {
-        if (!SegmentSpare.roomFor(logDir.resolve(LogFormat.fileName(1)), 2 * segmentBytes)) {
-            LOG.log(Level.WARNING, "less than two segments (" + 2 * segmentBytes + " bytes) free in " + logDir
-                    + ": the active commit log segment is not preallocated (slower fsyncs)");
-            return;
-        }
-        try {
-            SegmentSpare.fill(ch, segmentBytes);
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "could not preallocate the commit log segment in " + logDir + " (" + e
-                    + "); it grows as it is written, with slower fsyncs");
-            ch.truncate(size);
-            ch.force(true);
-        }
     }
 
     /** Creates the file with its header, durable (file and directory entry) when {@code fsync}; timed when {@code timer} is given. */
