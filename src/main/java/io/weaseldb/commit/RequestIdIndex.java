@@ -97,8 +97,8 @@ public final class RequestIdIndex {
 
     /** The commit version of {@code id}, or {@link #NOT_COMMITTED}. */
     public long committedVersion(String id) {
-        byte[] bytes = utf8(id);
-        int slot = find(bytes, hash(bytes));
+        key(id);
+        int slot = find(keyBytes, keyHash);
         if (slot < 0 || isBan(table[slot])) {
             return NOT_COMMITTED;
         }
@@ -106,8 +106,8 @@ public final class RequestIdIndex {
     }
 
     public boolean isBanned(String id) {
-        byte[] bytes = utf8(id);
-        int slot = find(bytes, hash(bytes));
+        key(id);
+        int slot = find(keyBytes, keyHash);
         return slot >= 0 && isBan(table[slot]);
     }
 
@@ -120,8 +120,9 @@ public final class RequestIdIndex {
             throw new IllegalArgumentException("version " + version + " recorded after " + lastVersion);
         }
         lastVersion = version;
-        byte[] bytes = utf8(id);
-        int hash = hash(bytes);
+        key(id);
+        byte[] bytes = keyBytes;
+        int hash = keyHash;
         long position = commits.add(bytes, hash, version, monotonic(timestampMillis));
         put(bytes, hash, slotValue(position, false));
         evictExpired();
@@ -138,8 +139,9 @@ public final class RequestIdIndex {
             // and nothing to ban or to remember.
             return RequestStatus.NOT_COMMITTED;
         }
-        byte[] bytes = utf8(id);
-        int hash = hash(bytes);
+        key(id);
+        byte[] bytes = keyBytes;
+        int hash = keyHash;
         int slot = find(bytes, hash);
         if (slot >= 0 && !isBan(table[slot])) {
             return RequestStatus.committed(commits.version(position(table[slot])));
@@ -323,8 +325,18 @@ public final class RequestIdIndex {
         }
     }
 
-    private static byte[] utf8(String id) {
-        return id.getBytes(StandardCharsets.UTF_8);
+    // The last id looked up, encoded and hashed: a resolve asks about the same id up to three times in a row
+    // (committed? banned? record it), and encoding and hashing it again each time is wasted work.
+    private String keyId;
+    private byte[] keyBytes;
+    private int keyHash;
+
+    private void key(String id) {
+        if (id != keyId) {
+            keyBytes = id.getBytes(StandardCharsets.UTF_8);
+            keyHash = hash(keyBytes);
+            keyId = id;
+        }
     }
 
     /** A seeded hash of the id's bytes, mixed 8 bytes at a time (ids are short: ~20-40 bytes). */
