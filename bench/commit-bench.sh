@@ -93,13 +93,15 @@ INFLIGHT=0  # requests wrk may have left unanswered when its runs ended (at most
 
 # load SCRIPT URL CONNS -> sets ROW="rps p50_ms p99_ms errors cpu_us_per_req" (not in a subshell: it adds to ACKED)
 load() {
-  local script=$1 url=$2 conns=$3 warm out t0 t1 s
-  warm=$(wrk -t"$WRK_THREADS" -c"$conns" -d"${WARMUP}s" -s "$script" "$url" 2>&1) || true
+  local script=$1 url=$2 conns=$3 warm out t0 t1 s args=()
+  [[ $script == "$TMP/commit.lua" ]] && read -r -a args <<< "$(commit_lua_args "$conns")"
+  warm=$(wrk -t"$WRK_THREADS" -c"$conns" -d"${WARMUP}s" -s "$script" "$url" "${args[@]}" 2>&1) || true
+  [[ $script == "$TMP/commit.lua" ]] && read -r -a args <<< "$(commit_lua_args "$conns")"
   t0=$(cpu_ticks)
   if [[ -n $TIME ]]; then
-    out=$("$TIME" -f 'WRKCPU user=%U sys=%S' wrk -t"$WRK_THREADS" -c"$conns" -d"${SECS}s" --latency -s "$script" "$url" 2>&1) || true
+    out=$("$TIME" -f 'WRKCPU user=%U sys=%S' wrk -t"$WRK_THREADS" -c"$conns" -d"${SECS}s" --latency -s "$script" "$url" "${args[@]}" 2>&1) || true
   else
-    out=$(wrk -t"$WRK_THREADS" -c"$conns" -d"${SECS}s" --latency -s "$script" "$url" 2>&1) || true
+    out=$(wrk -t"$WRK_THREADS" -c"$conns" -d"${SECS}s" --latency -s "$script" "$url" "${args[@]}" 2>&1) || true
   fi
   t1=$(cpu_ticks)
   INFLIGHT=$((INFLIGHT + 2 * conns))

@@ -49,3 +49,10 @@ TOML
   done
   echo "weaseldb did not start:" >&2; cat "$TMP/server.log" >&2; exit 1
 }
+
+# The server's latest version (GET /v1/version on $PORT), or nothing if it does not answer.
+latest_version() { curl -s "http://127.0.0.1:$PORT/v1/version" | sed -n 's/.*"version":\([0-9]*\).*/\1/p'; }
+
+# wrk's trailing arguments for bench/commit.lua at CONNS connections: "-- VERSION CONNS", read just before
+# the run (commit.lua derives its read versions from them).
+commit_lua_args() { echo "-- $(latest_version) $1"; }

@@ -43,10 +43,10 @@ summary() { # wrk log -> "rps p99_ms"
 for rep in $(seq 1 "$REPS"); do
   start_weaseldb "$FSYNC"
   wrk -t1 -c "$CONNS" -d "${WARMUP}s" "http://127.0.0.1:$PORT/ok" > /dev/null 2>&1 & OKW=$!
-  wrk -t1 -c "$CONNS" -d "${WARMUP}s" -s "$HERE/commit.lua" "http://127.0.0.1:$PORT/v1/commit" > /dev/null 2>&1 || true
+  wrk -t1 -c "$CONNS" -d "${WARMUP}s" -s "$HERE/commit.lua" "http://127.0.0.1:$PORT/v1/commit" $(commit_lua_args "$CONNS") > /dev/null 2>&1 || true
   wait "$OKW" || true
   wrk -t1 -c "$CONNS" -d "${SECS}s" --latency "http://127.0.0.1:$PORT/ok" > "$TMP/ok.log" 2>&1 & OKW=$!
-  wrk -t1 -c "$CONNS" -d "${SECS}s" --latency -s "$HERE/commit.lua" "http://127.0.0.1:$PORT/v1/commit" > "$TMP/commit.log" 2>&1 || true
+  wrk -t1 -c "$CONNS" -d "${SECS}s" --latency -s "$HERE/commit.lua" "http://127.0.0.1:$PORT/v1/commit" $(commit_lua_args "$CONNS") > "$TMP/commit.log" 2>&1 || true
   wait "$OKW" || true
   echo "$rep $(summary "$TMP/ok.log") $(summary "$TMP/commit.log")" | tee -a "$OUT"
   stop_server

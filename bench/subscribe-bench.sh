@@ -102,7 +102,6 @@ await_line() {
 metric() { # the value of one Prometheus sample line, by its exact name{labels}
   curl -s "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { printf "%d", $2; exit }'
 }
-latest_version() { curl -s "http://127.0.0.1:$PORT/v1/version" | sed -n 's/.*"version":\([0-9]*\).*/\1/p'; }
 # The version once commits wrk left in flight have landed: two reads 0.3 s apart agree.
 settled_version() {
   local a b
@@ -122,7 +121,7 @@ val() { local x; x=$(field "$1" "$2"); echo "${x:--}"; } # field, or "-" when mi
 
 # run REP FSYNC N -> one row in $OUT
 run() {
-  local rep=$1 fs=$2 n=$3 conn gauge warm out s s0 s1 c0 c1 ls0 ls1 lc0 lc1 latcpu row v check lat done_line acked inflight slow
+  local rep=$1 fs=$2 n=$3 args conn gauge warm out s s0 s1 c0 c1 ls0 ls1 lc0 lc1 latcpu row v check lat done_line acked inflight slow
   start_weaseldb "$fs"
   start_client "$n"
   conn=$(await_line '^connected' "$CONNECT_TIMEOUT")
@@ -135,12 +134,14 @@ run() {
   done
   [[ ${gauge:-} == "$n" ]] || echo "# $rep fsync=$fs subs=$n: WARNING server gauge weaseldb_subscribers = ${gauge:-?}" | tee -a "$OUT" >&2
 
-  warm=$(wrk -t"$WRK_THREADS" -c"$CONNS" -d"${WARMUP}s" -s "$TMP/commit.lua" "http://127.0.0.1:$PORT/v1/commit" 2>&1) || true
+  read -r -a args <<< "$(commit_lua_args "$CONNS")"
+  warm=$(wrk -t"$WRK_THREADS" -c"$CONNS" -d"${WARMUP}s" -s "$TMP/commit.lua" "http://127.0.0.1:$PORT/v1/commit" "${args[@]}" 2>&1) || true
+  read -r -a args <<< "$(commit_lua_args "$CONNS")"
   s0=$(ticks "$SPID"); c0=$(ticks "$LPID")
   if [[ -n $TIME ]]; then
-    out=$("$TIME" -f 'WRKCPU user=%U sys=%S' wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$TMP/commit.lua" "http://127.0.0.1:$PORT/v1/commit" 2>&1) || true
+    out=$("$TIME" -f 'WRKCPU user=%U sys=%S' wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$TMP/commit.lua" "http://127.0.0.1:$PORT/v1/commit" "${args[@]}" 2>&1) || true
   else
-    out=$(wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$TMP/commit.lua" "http://127.0.0.1:$PORT/v1/commit" 2>&1) || true
+    out=$(wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$TMP/commit.lua" "http://127.0.0.1:$PORT/v1/commit" "${args[@]}" 2>&1) || true
   fi
   s1=$(ticks "$SPID"); c1=$(ticks "$LPID")
   { echo "## rep $rep fsync=$fs subs=$n"; echo "$out"; } >> "$OUT.log"
