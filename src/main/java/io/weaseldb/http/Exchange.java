@@ -16,7 +16,8 @@ public interface Exchange {
     /**
      * Streams the whole request body into {@code sink} as it arrives (sending {@code 100 Continue} first when
      * the client expects it). Body limit violations throw 413; framing errors 400. A handler that never calls
-     * this gets the body discarded after it answers.
+     * this gets the body read and discarded when it answers, before the answer is sent: a malformed body is
+     * then answered with its error (400, 413) instead, and the connection closed.
      */
     void readBody(BodySink sink) throws IOException, HttpException;
 

@@ -273,6 +273,9 @@ final class Connection implements Runnable, Exchange {
         } catch (HttpException e) {
             sendError(e);
             return false;
+        } catch (UnreadBodyError e) {
+            sendError(e.error);
+            return false;
         } catch (ChannelIo.TimeoutException e) {
             server.metrics().timeout(responded ? "write" : "request");
             if (!responded) {
@@ -446,8 +449,9 @@ final class Connection implements Runnable, Exchange {
     @Override
     public void respond(int status, String contentType, byte[] b, int off, int len, String... headers) throws IOException {
         if (responded) throw new IllegalStateException("already answered");
-        responded = true;
         RequestHead h = parser.head();
+        discardUnreadBody(h);
+        responded = true;
         if (h.expectContinue() && h.hasBody() && !continueSent) {
             // Answered before asking for the body: the client may or may not send it, so this connection
             // cannot be reused safely. Say so now (the close itself follows in serveOne).
@@ -466,6 +470,32 @@ final class Connection implements Runnable, Exchange {
         routeMetrics.record(h.method().ordinal(), h.method().name(), status, System.nanoTime() - requestStart);
     }
 
+    /**
+     * Reads and drops a body the handler did not ask for, before its answer goes out: a request whose framing
+     * turns out malformed (a bad chunk, a body over the limit) is answered with that error (400, 413) and the
+     * connection closed, never with the handler's answer (API.md: malformed request → 400). Not when the client
+     * waits for a 100 Continue we have not sent: it may never send the body (the connection is closed instead).
+     */
+    private void discardUnreadBody(RequestHead h) throws IOException {
+        if (bodyRequested || body.isDone() || (h.expectContinue() && !continueSent)) return;
+        bodyRequested = true;
+        try {
+            readBodyInto(BodySink.DISCARD);
+        } catch (HttpException e) {
+            throw new UnreadBodyError(e);
+        }
+    }
+
+    /** Carries a framing error found by {@link #discardUnreadBody} out of the handler to {@link #serveOne}. */
+    private static final class UnreadBodyError extends IOException {
+        final HttpException error;
+
+        UnreadBodyError(HttpException error) {
+            super(error.getMessage(), error);
+            this.error = error;
+        }
+    }
+
     private int connectionToken(RequestHead h) {
         if (closeAfter) return 1;
         return h.versionMinor() == 0 ? 2 : 0;
@@ -474,10 +504,11 @@ final class Connection implements Runnable, Exchange {
     @Override
     public OutputStream openStream(int status, String contentType, String... headers) throws IOException {
         if (responded) throw new IllegalStateException("already answered");
+        RequestHead h = parser.head();
+        discardUnreadBody(h);
         responded = true;
         streaming = true;
         closeAfter = true;
-        RequestHead h = parser.head();
         ResponseHead.write(out, status, contentType, -1, 1, headers);
         routeMetrics.record(h.method().ordinal(), h.method().name(), status, System.nanoTime() - requestStart);
         flush();

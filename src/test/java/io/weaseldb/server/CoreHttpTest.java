@@ -258,6 +258,44 @@ class CoreHttpTest {
     }
 
     @Test
+    void aBodyTheHandlerIgnoresIsReadBeforeTheAnswerAndKeepsTheConnection() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            c.send("GET /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+                + "GET /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" + get("/nope"));
+            assertEquals(200, c.read().status());
+            assertEquals(200, c.read().status());
+            assertEquals(404, c.read().status());
+        }
+    }
+
+    @Test
+    void aMalformedBodyTheHandlerIgnoresIsAnsweredWithItsErrorNotTheHandlersAnswer() throws Exception {
+        String[] requests = {
+            // chunk data not followed by CRLF
+            "GET /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
+            // a chunk size that is not hex, on a path with no route
+            "POST /nope HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            // a wrong method on a known path
+            "DELETE /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;a=\"b\"\r\nhello\r\n0\r\n\r\n",
+        };
+        for (String request : requests) {
+            try (RawClient c = new RawClient(srv.port)) {
+                RawClient.Response r = c.send(request + get("/ok")).read();
+                assertEquals(400, r.status(), request);
+                assertEquals("close", r.header("Connection"), request);
+                assertTrue(r.bodyText().startsWith("{\"error\":\"bad_request\""), r.bodyText());
+                assertTrue(c.closedByServer(), "nothing parsed after an error: " + request);
+            }
+        }
+        try (RawClient c = new RawClient(srv.port)) { // a chunked body over max_request_size_bytes (100000)
+            RawClient.Response r = c.send("GET /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "186a1\r\n").read();
+            assertEquals(413, r.status());
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
     void tooLargeBodyIsRefusedFromContentLengthBeforeReadingIt() throws Exception {
         try (RawClient c = new RawClient(srv.port)) {
             RawClient.Response r = c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100001\r\n"
