@@ -17,7 +17,8 @@ public interface Exchange {
      * Streams the whole request body into {@code sink} as it arrives (sending {@code 100 Continue} first when
      * the client expects it). Body limit violations throw 413; framing errors 400. A handler that never calls
      * this gets the body read and discarded when it answers, before the answer is sent: a malformed body is
-     * then answered with its error (400, 413) instead, and the connection closed.
+     * then answered with its error (400, 413) instead, and the connection closed. Bodies of methods other than
+     * POST and PUT are discarded (and their framing checked) before the handler runs: nothing is delivered.
      */
     void readBody(BodySink sink) throws IOException, HttpException;
 

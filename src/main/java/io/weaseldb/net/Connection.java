@@ -257,6 +257,9 @@ final class Connection implements Runnable, Exchange {
             body.reset(h);
             bodyPos = headEnd;
             closeAfter = !h.keepAlive() || server.draining();
+            // No endpoint gives a GET, HEAD, DELETE or OPTIONS body a meaning: check its framing before dispatch,
+            // so that a malformed request has no effect (a status query bans its id, a DELETE deletes).
+            if (h.method() != Method.POST && h.method() != Method.PUT) discardUnreadBody(h);
             dispatch(h);
             if (!responded) {
                 throw new IllegalStateException("handler for " + h.path() + " returned without answering");
@@ -433,7 +436,7 @@ final class Connection implements Runnable, Exchange {
         if (bodyRequested) throw new IllegalStateException("body already read");
         bodyRequested = true;
         RequestHead h = parser.head();
-        if (!h.hasBody()) return;
+        if (!h.hasBody() || body.isDone()) return; // none, or discarded before dispatch (see serveOne)
         // Before the 100 Continue: a refused client need not send the body. Released once answered (serveOne).
         long declared = h.contentLength() >= 0 ? h.contentLength() : server.limits().maxBodyBytes();
         reservedKiB = server.bodyBudget().reserve(declared, requestDeadline);
@@ -478,7 +481,6 @@ final class Connection implements Runnable, Exchange {
      */
     private void discardUnreadBody(RequestHead h) throws IOException {
         if (bodyRequested || body.isDone() || (h.expectContinue() && !continueSent)) return;
-        bodyRequested = true;
         try {
             readBodyInto(BodySink.DISCARD);
         } catch (HttpException e) {

@@ -23,8 +23,10 @@ import org.junit.jupiter.api.Test;
 /** The HTTP/1.1 behaviour of a running server, through real sockets on loopback. */
 class CoreHttpTest {
     static TestServer srv;
+    /** Times DELETE /effect ran: a request's side effect. */
+    static final java.util.concurrent.atomic.AtomicInteger EFFECTS = new java.util.concurrent.atomic.AtomicInteger();
 
-    /** POST /echo answers the body it read; GET /big answers {@code n} bytes. */
+    /** POST /echo answers the body it read; GET /big answers {@code n} bytes; DELETE /effect counts its calls. */
     static void testRoutes(Router r) {
         r.exact("/echo", new Route("/echo", Method.POST, null, ex -> {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -36,6 +38,10 @@ class CoreHttpTest {
             byte[] b = new byte[n];
             java.util.Arrays.fill(b, (byte) 'x');
             ex.respond(200, "text/plain", b);
+        }));
+        r.exact("/effect", new Route("/effect", Method.DELETE, null, ex -> {
+            EFFECTS.incrementAndGet();
+            ex.respond(204, null, new byte[0]);
         }));
         r.exact("/header", new Route("/header", Method.GET, null, ex -> {
             String v = ex.request().header(ex.request().queryParam("name"));
@@ -293,6 +299,25 @@ class CoreHttpTest {
             assertEquals(413, r.status());
             assertTrue(c.closedByServer());
         }
+    }
+
+    @Test
+    void aDeleteWithAMalformedBodyHasNoEffect() throws Exception {
+        int before = EFFECTS.get();
+        try (RawClient c = new RawClient(srv.port)) {
+            RawClient.Response r = c.send("DELETE /effect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\r\nabcX\r\n0\r\n\r\n").read();
+            assertEquals(400, r.status());
+            assertTrue(c.closedByServer());
+        }
+        assertEquals(before, EFFECTS.get(), "the handler must not run for a malformed request");
+        try (RawClient c = new RawClient(srv.port)) {
+            RawClient.Response r = c.send("DELETE /effect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\r\nabc\r\n0\r\n\r\n" + get("/ok")).read();
+            assertEquals(204, r.status());
+            assertEquals(200, c.read().status());
+        }
+        assertEquals(before + 1, EFFECTS.get());
     }
 
     @Test
