@@ -285,31 +285,28 @@ class CoreHttpTest {
             "DELETE /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;a=\"b\"\r\nhello\r\n0\r\n\r\n",
         };
         for (String request : requests) {
-            try (RawClient c = new RawClient(srv.port)) {
-                RawClient.Response r = c.send(request + get("/ok")).read();
-                assertEquals(400, r.status(), request);
-                assertEquals("close", r.header("Connection"), request);
-                assertTrue(r.bodyText().startsWith("{\"error\":\"bad_request\""), r.bodyText());
-                assertTrue(c.closedByServer(), "nothing parsed after an error: " + request);
-            }
+            RawClient.Response r = refusedAndClosed(request + get("/ok"), 400);
+            assertTrue(r.bodyText().startsWith("{\"error\":\"bad_request\""), r.bodyText());
         }
-        try (RawClient c = new RawClient(srv.port)) { // a chunked body over max_request_size_bytes (100000)
-            RawClient.Response r = c.send("GET /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + "186a1\r\n").read();
-            assertEquals(413, r.status());
-            assertTrue(c.closedByServer());
+        // a chunked body over max_request_size_bytes (100000)
+        refusedAndClosed("GET /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n186a1\r\n", 413);
+    }
+
+    /** Sends {@code request} on a new connection, which must be answered {@code status} and then closed. */
+    private static RawClient.Response refusedAndClosed(String request, int status) throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            RawClient.Response r = c.send(request).read();
+            assertEquals(status, r.status(), request);
+            assertEquals("close", r.header("Connection"), request);
+            assertTrue(c.closedByServer(), "nothing parsed after an error: " + request);
+            return r;
         }
     }
 
     @Test
     void aDeleteWithAMalformedBodyHasNoEffect() throws Exception {
         int before = EFFECTS.get();
-        try (RawClient c = new RawClient(srv.port)) {
-            RawClient.Response r = c.send("DELETE /effect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + "3\r\nabcX\r\n0\r\n\r\n").read();
-            assertEquals(400, r.status());
-            assertTrue(c.closedByServer());
-        }
+        refusedAndClosed("DELETE /effect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n", 400);
         assertEquals(before, EFFECTS.get(), "the handler must not run for a malformed request");
         try (RawClient c = new RawClient(srv.port)) {
             RawClient.Response r = c.send("DELETE /effect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -322,12 +319,7 @@ class CoreHttpTest {
 
     @Test
     void tooLargeBodyIsRefusedFromContentLengthBeforeReadingIt() throws Exception {
-        try (RawClient c = new RawClient(srv.port)) {
-            RawClient.Response r = c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100001\r\n"
-                + "Expect: 100-continue\r\n\r\n").read();
-            assertEquals(413, r.status());
-            assertTrue(c.closedByServer());
-        }
+        refusedAndClosed("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100001\r\nExpect: 100-continue\r\n\r\n", 413);
     }
 
     @Test
