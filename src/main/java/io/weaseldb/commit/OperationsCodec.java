@@ -2,7 +2,6 @@ package io.weaseldb.commit;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -17,9 +16,6 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
  * committed transaction is encoded once, on the handler's thread, and never re-encoded.
  */
 public final class OperationsCodec {
-    private static final byte[] EVENT_VERSION = "{\"version\":".getBytes(US_ASCII);
-    private static final byte[] EVENT_REQUEST_ID = ",\"request_id\":\"".getBytes(US_ASCII);
-    private static final byte[] EVENT_OPERATIONS = "\",\"operations\":".getBytes(US_ASCII);
 
     private OperationsCodec() { }
 
@@ -150,24 +146,6 @@ public final class OperationsCodec {
             }
             return ops;
         }
-    }
-
-    /**
-     * The {@code data:} of a subscription event: {@code {"version":N,"request_id":"…","operations":<payload>}},
-     * with the payload copied verbatim.
-     */
-    public static byte[] encodeEvent(long version, String requestId, byte[] operationsPayload) {
-        byte[] v = Long.toString(version).getBytes(US_ASCII);
-        byte[] id = JsonStringEncoder.getInstance().quoteAsUTF8(requestId);
-        byte[] out = new byte[EVENT_VERSION.length + v.length + EVENT_REQUEST_ID.length + id.length
-                + EVENT_OPERATIONS.length + operationsPayload.length + 1];
-        int o = 0;
-        for (byte[] part : new byte[][] {EVENT_VERSION, v, EVENT_REQUEST_ID, id, EVENT_OPERATIONS, operationsPayload}) {
-            System.arraycopy(part, 0, out, o, part.length);
-            o += part.length;
-        }
-        out[o] = '}';
-        return out;
     }
 
     private static byte[] base64(JsonParser p, String field) throws IOException {

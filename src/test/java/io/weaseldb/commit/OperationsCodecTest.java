@@ -79,11 +79,4 @@ class OperationsCodecTest {
             assertTrue(e.getMessage().contains("operations payload") || e.getMessage().contains("end-of-input"), e.getMessage());
         }
     }
-
-    @Test
-    void eventDataEmbedsThePayloadVerbatim() {
-        byte[] payload = OperationsCodec.encodeJson(List.of(Operation.delete(b("k"))));
-        assertEquals("{\"version\":1235,\"request_id\":\"id-\\\"quoted\\\"-\\u0001-é\",\"operations\":[{\"type\":\"delete\",\"key\":\"aw==\"}]}",
-                new String(OperationsCodec.encodeEvent(1235, "id-\"quoted\"-\u0001-é", payload), StandardCharsets.UTF_8));
-    }
 }
