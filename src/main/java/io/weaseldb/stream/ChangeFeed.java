@@ -101,6 +101,8 @@ public final class ChangeFeed implements AutoCloseable {
 
     /** Writer-only: the oldest version whose slot still holds its event (all of [oldestInRing, newest] do). */
     private long oldestInRing;
+    /** The log's last version when the feed was created: what the notifier has "seen" when it starts. */
+    private final long startVersion;
 
     /**
      * The newest published event; before the first publish a zero-length sentinel at the log's last version.
@@ -129,6 +131,7 @@ public final class ChangeFeed implements AutoCloseable {
         long last = log.lastVersion();
         this.newest = new SseEvent(last, 0);
         this.oldestInRing = last + 1;
+        this.startVersion = last;
         this.registry = registry;
         this.subscriberGauge = Gauge.builder("weaseldb.subscribers", subscribers, Set::size)
                 .description("Open /v1/subscribe event streams")
@@ -290,7 +293,9 @@ public final class ChangeFeed implements AutoCloseable {
     static final long NOTIFY_DELAY_NANOS = 200_000;
 
     private void runNotifier() {
-        long seen = newest.version;
+        // The version the feed was created with, not newest's value whenever this thread gets to run: a version
+        // published before that would otherwise never wake its waiting subscribers (only their 1 s peer check).
+        long seen = startVersion;
         long nextReap = System.nanoTime() + reapNanos;
         while (!closed) {
             long latest = newest.version;
