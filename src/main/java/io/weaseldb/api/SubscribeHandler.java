@@ -119,5 +119,10 @@ public final class SubscribeHandler implements Handler {
         public boolean clientGone() {
             return ex.peerClosed();
         }
+
+        @Override
+        public void wake(Thread t) {
+            ex.threadWaker().accept(t);
+        }
     }
 }

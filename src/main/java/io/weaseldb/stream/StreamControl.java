@@ -15,4 +15,13 @@ public interface StreamControl {
     default boolean clientGone() {
         return false;
     }
+
+    /**
+     * Wakes the subscription's thread {@code t}, parked waiting for new events, in the same order as the
+     * connection's I/O wake-ups (over HTTP: through its poller, see {@code Exchange#threadWaker}). Called by the
+     * feed's notifier thread.
+     */
+    default void wake(Thread t) {
+        java.util.concurrent.locks.LockSupport.unpark(t);
+    }
 }
