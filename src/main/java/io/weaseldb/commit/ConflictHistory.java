@@ -120,8 +120,8 @@ public final class ConflictHistory {
             }
         }
         if (version - oldestCheckable >= pointEnds.length) {
-            pointEnds = grow(pointEnds, oldestCheckable + 1, version);
-            rangeEnds = grow(rangeEnds, oldestCheckable + 1, version);
+            pointEnds = Rings.doubled(pointEnds, oldestCheckable + 1, version);
+            rangeEnds = Rings.doubled(rangeEnds, oldestCheckable + 1, version);
         }
         int slot = (int) (version & (pointEnds.length - 1));
         pointEnds[slot] = pointTail;
@@ -257,32 +257,16 @@ public final class ConflictHistory {
 
     private void pushPoint(int node) {
         if (pointTail - pointHead == pointItems.length) {
-            int[] grown = new int[pointItems.length * 2];
-            for (long i = pointHead; i < pointTail; i++) {
-                grown[(int) (i & (grown.length - 1))] = pointItems[(int) (i & (pointItems.length - 1))];
-            }
-            pointItems = grown;
+            pointItems = Rings.doubled(pointItems, pointHead, pointTail);
         }
         pointItems[(int) (pointTail++ & (pointItems.length - 1))] = node;
     }
 
     private void pushRange(Node head) {
         if (rangeTail - rangeHead == rangeItems.length) {
-            Object[] grown = new Object[rangeItems.length * 2];
-            for (long i = rangeHead; i < rangeTail; i++) {
-                grown[(int) (i & (grown.length - 1))] = rangeItems[(int) (i & (rangeItems.length - 1))];
-            }
-            rangeItems = grown;
+            rangeItems = Rings.doubled(rangeItems, rangeHead, rangeTail);
         }
         rangeItems[(int) (rangeTail++ & (rangeItems.length - 1))] = head;
     }
 
-    /** A ring twice as large holding the same entries for versions [from, to). */
-    private static long[] grow(long[] ring, long from, long to) {
-        long[] grown = new long[ring.length * 2];
-        for (long v = from; v < to; v++) {
-            grown[(int) (v & (grown.length - 1))] = ring[(int) (v & (ring.length - 1))];
-        }
-        return grown;
-    }
 }

@@ -145,36 +145,16 @@ final class IdQueue {
         while (length < needed) {
             length *= 2;
         }
-        byte[][] grown = new byte[length][];
-        if (bytesTail > bytesHead) {
-            for (long p = bytesHead >>> PAGE_BITS, last = (bytesTail - 1) >>> PAGE_BITS; p <= last; p++) {
-                grown[(int) (p & (length - 1))] = pages[(int) (p & (pages.length - 1))];
-            }
-        }
-        pages = grown;
+        long first = bytesHead >>> PAGE_BITS;
+        long end = bytesTail > bytesHead ? ((bytesTail - 1) >>> PAGE_BITS) + 1 : first; // live pages [first, end)
+        pages = Rings.regrown(pages, first, end, length);
     }
 
     private void growEntries() {
-        int capacity = versions.length;
-        int grown = capacity * 2;
-        long[] v = new long[grown];
-        long[] t = new long[grown];
-        long[] s = new long[grown];
-        int[] l = new int[grown];
-        int[] h = new int[grown];
-        for (long p = head; p < tail; p++) {
-            int from = (int) (p & (capacity - 1));
-            int to = (int) (p & (grown - 1));
-            v[to] = versions[from];
-            t[to] = timestamps[from];
-            s[to] = idStarts[from];
-            l[to] = idLengths[from];
-            h[to] = hashes[from];
-        }
-        versions = v;
-        timestamps = t;
-        idStarts = s;
-        idLengths = l;
-        hashes = h;
+        versions = Rings.doubled(versions, head, tail);
+        timestamps = Rings.doubled(timestamps, head, tail);
+        idStarts = Rings.doubled(idStarts, head, tail);
+        idLengths = Rings.doubled(idLengths, head, tail);
+        hashes = Rings.doubled(hashes, head, tail);
     }
 }
