@@ -265,14 +265,10 @@ final class Connection implements Runnable, Exchange {
                 throw new IllegalStateException("handler for " + h.path() + " returned without answering");
             }
             if (streaming) return false;
-            if (!body.isDone()) {
-                if (h.expectContinue() && !continueSent) {
-                    // The client is waiting for 100 before sending the body we did not want: close instead.
-                    closeAfter = true;
-                } else {
-                    readBodyInto(BodySink.DISCARD);
-                }
-            }
+            // Answering drained any body the handler did not read (discardUnreadBody), except when the client
+            // waits for a 100 Continue we never sent: it may or may not send the body, so close (respond() has
+            // already said so in the answer's head).
+            if (!body.isDone()) closeAfter = true;
         } catch (HttpException e) {
             sendError(e);
             return false;
