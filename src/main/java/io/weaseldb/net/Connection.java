@@ -165,7 +165,15 @@ final class Connection implements Runnable, Exchange {
                 in = null;
             }
             flush();
-            if (server.draining()) return false;
+            if (server.draining()) {
+                // A request whose bytes already arrived is in flight, not idle: serve it, as the drain's wake-up
+                // below does. (Returning at once dropped it when the drain began before this thread first ran.)
+                try {
+                    return readIntoFresh() && startRequest();
+                } catch (EndOfStream e) {
+                    return false;
+                }
+            }
             // Idle: the read buffer stays while the next request follows quickly (a busy keep-alive client),
             // and the poller takes it back once the wait passes IDLE_BUFFER_NANOS (see releaseIdleBuffer):
             // no pool round trip per request, and no buffer held by a connection idle for long.
