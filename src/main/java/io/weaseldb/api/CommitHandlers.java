@@ -8,6 +8,7 @@ import io.weaseldb.commit.CommitRequestParsers;
 import io.weaseldb.commit.CommitResponses;
 import io.weaseldb.commit.OperationsCodec;
 import io.weaseldb.http.Exchange;
+import io.weaseldb.http.HttpException;
 import io.weaseldb.http.Method;
 import io.weaseldb.http.Route;
 import io.weaseldb.pipeline.PublishResult;
@@ -61,7 +62,7 @@ public final class CommitHandlers {
         answer(ex, ticket, pipeline.submitCommit(ticket, request, payload));
     }
 
-    private void status(Exchange ex) throws IOException {
+    private void status(Exchange ex) throws IOException, HttpException {
         String id = ex.request().queryParam("request_id");
         if (id == null || id.isEmpty()) {
             ex.respond(400, JSON, CommitResponses.badRequest("request_id: required query parameter"));

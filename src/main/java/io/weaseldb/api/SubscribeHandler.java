@@ -3,6 +3,7 @@ package io.weaseldb.api;
 import io.weaseldb.http.ErrorBody;
 import io.weaseldb.http.Exchange;
 import io.weaseldb.http.Handler;
+import io.weaseldb.http.HttpException;
 import io.weaseldb.http.Method;
 import io.weaseldb.http.RequestHead;
 import io.weaseldb.http.Route;
@@ -41,7 +42,7 @@ public final class SubscribeHandler implements Handler {
     }
 
     @Override
-    public void handle(Exchange ex) throws IOException {
+    public void handle(Exchange ex) throws IOException, HttpException {
         RequestHead h = ex.request();
         long after;
         String lastEventId = h.header("Last-Event-ID");

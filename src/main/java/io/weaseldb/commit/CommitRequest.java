@@ -110,6 +110,7 @@ public final class CommitRequest {
 
         public Builder requestId(String id) throws CommitRequestException {
             if (id != null) {
+                requireWellFormed("request_id", id);
                 int length = id.codePointCount(0, id.length());
                 if (length < limits.minRequestIdLength()) {
                     throw new CommitRequestException("request_id: must be at least " + limits.minRequestIdLength()
@@ -124,9 +125,28 @@ public final class CommitRequest {
             return this;
         }
 
-        public Builder leaderId(String id) {
+        public Builder leaderId(String id) throws CommitRequestException {
+            if (id != null) {
+                requireWellFormed("leader_id", id);
+            }
             this.leaderId = id;
             return this;
+        }
+
+        /**
+         * Refuses an unpaired surrogate (JSON can spell one, {@code "\\ud800"}): such a string has no UTF-8
+         * form, so it could be neither logged nor echoed back exactly.
+         */
+        private static void requireWellFormed(String field, String s) throws CommitRequestException {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    throw new CommitRequestException(String.format("%s: unpaired surrogate \\u%04X at character %d",
+                            field, (int) c, i));
+                }
+            }
         }
 
         public Builder readVersion(long version) throws CommitRequestException {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.regex.Pattern;
 
 /**
  * The {@code application/json} commit body parser: jackson's non-blocking parser is fed each slice as it
@@ -35,6 +36,7 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
     private static final int BEGIN = 8;
     private static final int END = 16;
     private static final int VERSION = 32;
+    private static final String[] TOP_FIELD_NAMES = {"request_id", "leader_id", "read_version", "preconditions", "operations"};
     private static final String[] ELEMENT_FIELD_NAMES = {"type", "key", "value", "begin", "end", "version"};
 
     // Element types; index into the tables below.
@@ -53,6 +55,7 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
     private final CommitRequest.Builder builder;
     private final JsonParser parser;
     private final ByteArrayFeeder feeder;
+    private final Utf8Validator utf8 = new Utf8Validator();  // jackson's async parser lets overlong forms through
 
     private State state = State.START;
     private CommitRequestException error;
@@ -91,13 +94,22 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
             throw new IllegalStateException("feed after finish");
         }
         try {
-            feeder.feedInput(buf, off, off + len);
-            // Drain every token now: jackson reads the caller's array in place, which is only valid during this call.
-            pump();
+            // The bytes before an invalid one are parsed first, so that the first error in the body is the one
+            // reported, however it was split into slices.
+            int bad = utf8.feed(buf, off, len);
+            int valid = bad < 0 ? len : bad;
+            if (valid > 0) {
+                feeder.feedInput(buf, off, off + valid);
+                // Drain every token now: jackson reads the caller's array in place, only valid during this call.
+                pump();
+            }
+            if (bad >= 0 && state != State.FAILED) {
+                throw new CommitRequestException("request body: invalid UTF-8 at byte " + utf8.errorOffset());
+            }
         } catch (CommitRequestException e) {
             fail(e);
         } catch (IOException e) {
-            fail(syntaxError(e));
+            fail(syntaxError(e, where()));
         }
     }
 
@@ -108,6 +120,10 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
         }
         if (state != State.FAILED) {
             try {
+                if (!utf8.complete()) {
+                    throw new CommitRequestException("request body: invalid UTF-8 at byte " + utf8.errorOffset()
+                            + " (the body ends inside a character)");
+                }
                 feeder.endOfInput();
                 pump();
                 if (state == State.START) {
@@ -119,7 +135,7 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
             } catch (CommitRequestException e) {
                 fail(e);
             } catch (IOException e) {
-                fail(syntaxError(e));
+                fail(syntaxError(e, where()));
             }
         }
         if (state == State.FAILED) {
@@ -388,10 +404,24 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
         return s.length() <= MAX_ECHO_CHARS ? s : s.substring(0, MAX_ECHO_CHARS) + "...";
     }
 
-    /** Jackson's message without its source dump, prefixed with the position. */
-    private static CommitRequestException syntaxError(IOException e) {
+    /** The field whose value was being read (a syntax error inside it names it), else the body as a whole. */
+    private String where() {
+        return switch (state) {
+            case TOP_VALUE -> TOP_FIELD_NAMES[Integer.numberOfTrailingZeros(topField)];
+            case ELEMENT_VALUE -> CommitRequestException.path(listName(), index, fieldName(elementField));
+            case ARRAY -> CommitRequestException.path(listName(), index + 1, null);
+            default -> "request body";
+        };
+    }
+
+    /** Matches jackson's pointers to its own settings ("enable `JsonReadFeature.X` to allow"): not the client's business. */
+    private static final Pattern JACKSON_SETTING = Pattern.compile(
+            ":? *enable `[^`]*` to allow|,? *(?:from|as defined by) `[^`]*`");
+
+    /** Jackson's message without its source dump or settings, prefixed with the field and position. */
+    private static CommitRequestException syntaxError(IOException e, String field) {
         if (!(e instanceof JsonProcessingException jpe)) {
-            return new CommitRequestException("request body: " + e.getMessage());
+            return new CommitRequestException(field + ": " + e.getMessage());
         }
         String message = jpe.getOriginalMessage();
         if (message.startsWith("Unexpected end-of-input")) {  // jackson's detail here is about its internal state
@@ -405,8 +435,9 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
         if (cut >= 0) {
             message = message.substring(0, cut);
         }
+        message = JACKSON_SETTING.matcher(message).replaceAll("");
         JsonLocation at = jpe.getLocation();
-        String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-        return new CommitRequestException("request body: invalid JSON" + where + ": " + message);
+        String position = at == null || at.getLineNr() < 1 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        return new CommitRequestException(field + ": invalid JSON" + position + ": " + message);
     }
 }

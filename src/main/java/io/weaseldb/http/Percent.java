@@ -1,27 +1,43 @@
 package io.weaseldb.http;
 
-import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
-/** Percent-decoding of query components (RFC 3986 §2.1; '+' as space, as HTML forms send it). */
+/**
+ * Percent-decoding of query components (RFC 3986 §2.1; '+' as space, as HTML forms send it). Strict: a
+ * malformed escape or escaped bytes that are not UTF-8 make the component undecodable, never a
+ * replacement character, so two different query strings cannot name the same request id.
+ */
 final class Percent {
     private Percent() { }
 
-    /** Decodes buf[s, e); a malformed escape is kept literally rather than failing the request. */
+    /** Decodes buf[s, e) (ASCII: the parser admits nothing else in a target), or null when it is malformed. */
     static String decode(byte[] buf, int s, int e) {
         boolean plain = true;
         for (int i = s; i < e; i++) if (buf[i] == '%' || buf[i] == '+') { plain = false; break; }
-        if (plain) return new String(buf, s, e - s, StandardCharsets.UTF_8);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(e - s);
+        if (plain) return new String(buf, s, e - s, StandardCharsets.US_ASCII);
+        byte[] out = new byte[e - s];
+        int n = 0;
         for (int i = s; i < e; i++) {
             byte b = buf[i];
-            if (b == '+') out.write(' ');
-            else if (b == '%' && i + 2 < e && hex(buf[i + 1]) >= 0 && hex(buf[i + 2]) >= 0) {
-                out.write(hex(buf[i + 1]) << 4 | hex(buf[i + 2]));
+            if (b == '+') {
+                out[n++] = ' ';
+            } else if (b != '%') {
+                out[n++] = b;
+            } else if (i + 2 < e && hex(buf[i + 1]) >= 0 && hex(buf[i + 2]) >= 0) {
+                out[n++] = (byte) (hex(buf[i + 1]) << 4 | hex(buf[i + 2]));
                 i += 2;
-            } else out.write(b);
+            } else {
+                return null;
+            }
         }
-        return out.toString(StandardCharsets.UTF_8);
+        try {
+            // newDecoder() reports malformed input instead of replacing it (String's constructor replaces).
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(out, 0, n)).toString();
+        } catch (CharacterCodingException malformed) {
+            return null;
+        }
     }
 
     static int hex(byte b) {

@@ -105,8 +105,12 @@ public final class RequestHead {
         return i < 0 ? null : headerValue(i);
     }
 
-    /** Value of query parameter {@code name} (percent-decoded, '+' as space), or null when absent. */
-    public String queryParam(String name) {
+    /**
+     * Value of query parameter {@code name} (percent-decoded, '+' as space), or null when absent. The first
+     * occurrence wins. A value with a malformed escape or escaped bytes that are not UTF-8 is a 400 naming the
+     * parameter (a name that does not decode matches nothing).
+     */
+    public String queryParam(String name) throws HttpException {
         if (queryStart < 0) return null;
         int i = queryStart;
         while (i < queryEnd) {
@@ -114,8 +118,13 @@ public final class RequestHead {
             while (amp < queryEnd && buf[amp] != '&') amp++;
             int eq = i;
             while (eq < amp && buf[eq] != '=') eq++;
-            if (Percent.decode(buf, i, eq).equals(name)) {
-                return eq < amp ? Percent.decode(buf, eq + 1, amp) : "";
+            if (name.equals(Percent.decode(buf, i, eq))) {
+                if (eq == amp) return "";
+                String value = Percent.decode(buf, eq + 1, amp);
+                if (value == null) {
+                    throw HttpException.badRequest(name + ": invalid percent-encoding (a '%' not followed by two hex digits, or escaped bytes that are not UTF-8)");
+                }
+                return value;
             }
             i = amp + 1;
         }

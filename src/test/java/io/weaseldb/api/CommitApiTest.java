@@ -462,6 +462,34 @@ class CommitApiTest {
         assertBadRequest(api.commit("{\"request_id\":\"" + newId("a") + "\",\"request_id\":\"" + newId("b") + "\"}"), "request_id");
     }
 
+    /**
+     * A request id that has no exact UTF-8 form (bytes that are not UTF-8, or an escaped unpaired surrogate) is
+     * the client's error: 400 naming it. Once, such an id reached the log's encoder, which failed, and the
+     * server refused every commit after it until restarted.
+     */
+    @Test
+    void requestIdsWithoutAUtf8FormAre400AndEveryoneElseKeepsCommitting() {
+        String id = newId("utf8-poison");
+        byte[][] notUtf8 = {{(byte) 0xC0, (byte) 0xAF}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}};
+        for (byte[] bad : notUtf8) {
+            byte[] head = ("{\"request_id\":\"" + id).getBytes(StandardCharsets.UTF_8);
+            byte[] body = new byte[head.length + bad.length + 2];
+            System.arraycopy(head, 0, body, 0, head.length);
+            System.arraycopy(bad, 0, body, head.length, bad.length);
+            body[body.length - 2] = '"';
+            body[body.length - 1] = '}';
+            assertBadRequest(api.send(HttpRequest.newBuilder(api.uri("/v1/commit")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))), "invalid UTF-8 at byte " + head.length);
+        }
+        assertBadRequest(api.commit("{\"request_id\":\"" + id + "\\ud800\",\"operations\":[" + write("a", "1") + "]}"),
+            "request_id: unpaired surrogate");
+        assertBadRequest(api.commit("{\"leader_id\":\"\\udfff\"}"), "leader_id: unpaired surrogate");
+        assertEquals(0, api.currentVersion(), "nothing committed");
+        assertEquals(200, api.get("/ready").status());
+        assertEquals(1, commitOk(Api.withId(id + "\ud83d\ude00", write("a", "1"))).num("version"), "a pair is an ordinary id");
+        assertEquals(2, commitOk(ops(write("b", "2"))).num("version"));
+    }
+
     @Test
     void wrongMethodsAre405WithAllow() {
         Api.Reply r = api.get("/v1/commit");
@@ -524,6 +552,21 @@ class CommitApiTest {
             assertEquals("bad_request", r.str("error"));
             assertTrue(r.str("message").contains("request_id"), r.body());
         }
+    }
+
+    /** A malformed escape or escaped bytes that are not UTF-8 would otherwise ban some other id (or a replacement). */
+    @Test
+    void statusWithAnUndecodableRequestIdIs400AndBansNothing() throws IOException {
+        for (String query : List.of("request_id=abc%ZZdefghijklmnopqrstuvwxyz", "request_id=abcdefghijklmnopqrstuvwxyz%",
+                "request_id=abcdefghijklmnopqrstuvwxyz%ED%A0%80", "request_id=abcdefghijklmnopqrstuvwxyz%C0%AF")) {
+            try (RawClient c = new RawClient(srv.port)) {  // java.net.URI refuses a malformed escape itself
+                assertBadRequest(Api.get(c, "/v1/status?" + query), "request_id: invalid percent-encoding");
+            }
+        }
+        String id = "abcdefghijklmnopqrstuvwxyz\ufffd";
+        assertEquals(1, commitOk(Api.withId(id, write("a", "1"))).num("version"), "the replacement character was not banned");
+        assertEquals("a b c d e f g h i j k l", api.get("/v1/status?request_id=a+b+c+d%20e+f+g+h+i+j+k+l").str("request_id"),
+            "'+' is a space, as forms send it");
     }
 
     @Test

@@ -122,10 +122,10 @@ class JsonCommitRequestParserTest {
 
     @Test
     void syntaxErrorsNameThePosition() {
-        assertTrue(parse("{\"read_version\" 1}").error().startsWith("request body: invalid JSON at line 1, column 17: "),
+        assertTrue(parse("{\"read_version\" 1}").error().startsWith("read_version: invalid JSON at line 1, column 17: "),
                 parse("{\"read_version\" 1}").error());
         assertTrue(parse("{}x").error().startsWith("request body: invalid JSON at line 1, column"), parse("{}x").error());
-        assertTrue(parse("{\n\"operations\": [,]}").error().startsWith("request body: invalid JSON at line 2, column"),
+        assertTrue(parse("{\n\"operations\": [,]}").error().startsWith("operations[0]: invalid JSON at line 2, column"),
                 parse("{\n\"operations\": [,]}").error());
         assertFalse(parse("{\"a\" 1}").error().contains("Source"), "no jackson source dump");
         // Truncated bodies: either jackson or the state machine notices, never a success.
@@ -134,6 +134,48 @@ class JsonCommitRequestParserTest {
             assertEquals("request body: unexpected end of input", error, truncated);
         }
         assertEquals("request body: unexpected end of input", parse("{\"operations\":[{\"type\":\"delete\",\"key\":\"YQ==\"}").error());
+    }
+
+    @Test
+    void syntaxErrorsInsideAValueNameItsFieldAndNotJacksonsSettings() {
+        for (String body : new String[] {"{\"read_version\":+1}", "{\"read_version\":01}", "{\"read_version\":NaN}"}) {
+            String error = parse(body).error();
+            assertTrue(error.startsWith("read_version: invalid JSON at line 1, column "), error);
+            assertFalse(error.contains("`") || error.contains("JsonReadFeature"), error);
+        }
+        String nested = parse("{\"operations\":[{\"type\":\"write\",\"key\":tru}]}").error();
+        assertTrue(nested.startsWith("operations[0].key: invalid JSON"), nested);
+        String longName = parse("{\"" + "k".repeat(60_000) + "\":1}").error();
+        assertFalse(longName.contains("`") || longName.contains("StreamReadConstraints"), longName);
+    }
+
+    /** Two different byte strings must never become one request id, nor a string that has no UTF-8 form. */
+    @Test
+    void bodiesThatAreNotUtf8AndUnpairedSurrogatesAreRefused() {
+        byte[] prefix = bytes("{\"request_id\":\"" + ID + "-");
+        for (byte[] bad : new byte[][] {{(byte) 0xC0, (byte) 0xAF}, {(byte) 0xE0, (byte) 0x80, (byte) 0xAF},
+                {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}}) {
+            byte[] body = new byte[prefix.length + bad.length + 2];
+            System.arraycopy(prefix, 0, body, 0, prefix.length);
+            System.arraycopy(bad, 0, body, prefix.length, bad.length);
+            body[body.length - 2] = '"';
+            body[body.length - 1] = '}';
+            ParseHarness.Result r = ParseHarness.parseEveryWay(() -> new JsonCommitRequestParser(LIMITS), body);
+            assertEquals("request body: invalid UTF-8 at byte " + prefix.length, r.error());
+        }
+        // The first error in the body wins, however the body is split: here the unknown field before the bad byte.
+        byte[] later = bytes("{\"nope\":1,\"request_id\":\"\u00e9\"}");
+        later[later.length - 4] = (byte) 0xC3;
+        later[later.length - 3] = (byte) 0x28;
+        assertEquals("nope: unknown field", ParseHarness.parseEveryWay(() -> new JsonCommitRequestParser(LIMITS), later).error());
+        byte[] cutOff = bytes("{\"request_id\":\"\u20ac");
+        byte[] truncated = java.util.Arrays.copyOf(cutOff, cutOff.length - 1);
+        assertTrue(ParseHarness.parseEveryWay(() -> new JsonCommitRequestParser(LIMITS), truncated).error()
+            .startsWith("request body: invalid UTF-8 at byte " + (truncated.length - 2)), "ends inside a character");
+
+        fails("{\"request_id\":\"" + ID + "\\ud800\"}", "request_id: unpaired surrogate \\uD800 at character " + ID.length());
+        fails("{\"leader_id\":\"\\udc00\"}", "leader_id: unpaired surrogate \\uDC00 at character 0");
+        assertEquals(ID + "\ud83d\ude00", ok("{\"request_id\":\"" + ID + "\\ud83d\\ude00\"}").requestId(), "a pair is fine");
     }
 
     @Test
