@@ -503,6 +503,8 @@ final class Connection implements Runnable, Exchange {
     }
 
     private int connectionToken(RequestHead h) {
+        // A drain that began while this request was being read or handled also closes after its answer: say so.
+        if (!closeAfter && server.draining()) closeAfter = true;
         if (closeAfter) return 1;
         return h.versionMinor() == 0 ? 2 : 0;
     }

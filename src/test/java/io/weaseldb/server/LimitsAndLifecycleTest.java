@@ -110,6 +110,32 @@ class LimitsAndLifecycleTest {
         }
     }
 
+    /** A request whose head was read before the drain began is answered, and its answer says the connection closes. */
+    @Test
+    void anAnswerFinishedDuringTheDrainSaysConnectionClose() throws Exception {
+        TestServer srv = TestServer.start("drain_timeout_sec = 10\n", "", CoreHttpTest::testRoutes);
+        try (RawClient busy = new RawClient(srv.port)) {
+            int budget = srv.bodyBudgetAvailableKiB();
+            busy.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello");
+            // The handler reserves body budget once it starts reading the body: the head was parsed before the drain.
+            TestServer.awaitTrue("the body is being read", Duration.ofSeconds(5), () -> srv.bodyBudgetAvailableKiB() < budget);
+            CompletableFuture<Void> stopped = CompletableFuture.runAsync(srv::close);
+            TestServer.awaitTrue("listener closed", Duration.ofSeconds(5), () -> {
+                try (RawClient late = new RawClient(srv.port, 500)) {
+                    return false;
+                } catch (IOException refused) {
+                    return true;
+                }
+            });
+            RawClient.Response r = busy.send("world").read();
+            assertEquals(200, r.status());
+            assertEquals("helloworld", r.bodyText());
+            assertEquals("close", r.header("Connection"), "the client must not send another request on it");
+            assertTrue(busy.closedByServer());
+            stopped.get();
+        }
+    }
+
     /**
      * Request bodies share a memory budget (http.max_inflight_body_bytes): a body that does not fit waits for
      * the ones before it, and gets 503 overloaded with Retry-After when its request deadline passes first.
