@@ -49,7 +49,7 @@ final class Schema {
         TABLES.put("commit", List.of(
             integer("max_key_bytes", 10_000, 1, 1 << 20, "decoded key size limit"),
             integer("max_value_bytes", 100_000, 0, 1 << 30, "decoded value size limit"),
-            integer("min_request_id_length", 20, 0, 1024, "shortest client-chosen request_id accepted"),
+            integer("min_request_id_length", 20, 1, 1024, "shortest client-chosen request_id accepted"),
             integer("request_id_retention_hours", 24, 0, 100_000, "a committed request_id is remembered at least this long..."),
             integer("request_id_retention_versions", 100_000, 0, Long.MAX_VALUE, "...and at least this many versions"),
             integer("conflict_window_versions", 100_000, 1, 100_000_000, "versions of write history kept for precondition checks")));

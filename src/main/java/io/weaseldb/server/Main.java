@@ -61,6 +61,13 @@ public final class Main {
             System.err.println("weaseldb: cannot start: " + e.getMessage());
             System.exit(1);
             return;
+        } catch (RuntimeException | Error e) {
+            // A bug, or a setting the schema let through that a component refuses. Threads started before the
+            // failure are not daemons: without this exit the process would hang holding the data dir's lock.
+            System.err.println("weaseldb: cannot start: " + e);
+            e.printStackTrace();
+            System.exit(1);
+            return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable stop = () -> Thread.ofPlatform().name("weaseldb-shutdown").start(() -> {

@@ -108,6 +108,20 @@ class MainIT {
         }
     }
 
+    /**
+     * A failure the config check cannot foresee (here a ring that does not fit the heap) exits 1 with the cause,
+     * instead of hanging with the data dir locked: threads started before the failure are not daemons.
+     */
+    @Test
+    void aStartupFailureExitsInsteadOfHanging() throws Exception {
+        Path cfg = JarProcess.config(dir, dir.resolve("data"),
+            "[http.pipelines.commit_status]\nring_buffer_size = 16777216\n", "fsync = false\n");
+        try (JarProcess p = JarProcess.start("--config", cfg.toString())) {  // -Xmx256m
+            assertEquals(1, p.awaitExit());
+            assertTrue(p.output().contains("cannot start: java.lang.OutOfMemoryError"), p.output());
+        }
+    }
+
     @Test
     void corruptLogIsRefusedNamingFileAndOffset() throws Exception {
         Path data = dir.resolve("data");
