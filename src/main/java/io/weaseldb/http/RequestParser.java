@@ -39,7 +39,8 @@ import java.nio.charset.StandardCharsets;
  *       the target form (so an HTTP/2 preface gets 505); anything else → 400.</li>
  *   <li>Host: required once in HTTP/1.1 (missing or repeated → 400), optional in 1.0; an empty value is
  *       accepted; otherwise it must be {@code uri-host [":" port]} (a reg-name or IPv4 address of RFC 3986
- *       characters, or an IP literal in brackets; port digits) → else 400.</li>
+ *       characters, percent-escapes complete, or an IP literal in brackets; port digits) → else 400.</li>
+ *   <li>Content-Type: at most once (a singleton field; two → 400).</li>
  *   <li>Content-Length: 1*DIGIT (leading zeros allowed, surrounding OWS is field syntax and is trimmed);
  *       lists, signs, inner whitespace, empty value or overflow of a long → 400; several fields with the same
  *       value count as one, differing → 400; over {@code maxBodyBytes} → 413.</li>
@@ -59,6 +60,7 @@ public final class RequestParser {
     private static final byte[] EXPECT = lower("expect");
     private static final byte[] CONNECTION = lower("connection");
     private static final byte[] CONTENT_LENGTH = lower("content-length");
+    private static final byte[] CONTENT_TYPE = lower("content-type");
     private static final byte[] TRANSFER_ENCODING = lower("transfer-encoding");
     private static final byte[] CLOSE = lower("close");
     private static final byte[] KEEP_ALIVE = lower("keep-alive");
@@ -86,6 +88,7 @@ public final class RequestParser {
 
     // Header semantics, collected while the fields stream by and judged when the head is complete.
     private int hostCount;
+    private int contentTypeCount;
     private boolean connectionClose, connectionKeepAlive, expectContinue;
     private boolean transferEncoding, codingMalformed, codingUnknown, lastCodingChunked;
     private int chunkedCount;
@@ -111,7 +114,7 @@ public final class RequestParser {
         lineStart = lineLimit = versionStart = 0;
         queryMark = -1;
         versionMajor = 0;
-        hostCount = 0;
+        hostCount = contentTypeCount = 0;
         connectionClose = connectionKeepAlive = expectContinue = false;
         transferEncoding = codingMalformed = codingUnknown = lastCodingChunked = false;
         chunkedCount = 0;
@@ -407,6 +410,12 @@ public final class RequestParser {
                     if (HttpChars.listContains(buf, vs, ve, KEEP_ALIVE)) connectionKeepAlive = true;
                 }
             }
+            case 12 -> {
+                // A singleton field (RFC 9110 §8.3): with two, a proxy may pick the other one than we do.
+                if (HttpChars.equalsLower(buf, ns, ne, CONTENT_TYPE) && ++contentTypeCount > 1) {
+                    throw HttpException.badRequest("more than one Content-Type header field");
+                }
+            }
             case 14 -> {
                 if (HttpChars.equalsLower(buf, ns, ne, CONTENT_LENGTH)) contentLength(buf, vs, ve);
             }
@@ -430,26 +439,30 @@ public final class RequestParser {
     private static void checkAuthority(byte[] buf, int s, int e, String what) throws HttpException {
         int p = s;
         if (p < e && buf[p] == '[') {
-            for (p++; p < e && buf[p] != ']'; p++) hostByte(buf[p], true, what);
+            for (p++; p < e && buf[p] != ']'; p++) hostByte(buf, p, e, true, what);
             if (p == e) throw HttpException.badRequest(what + ": IP literal without its closing ']'");
             p++;
         } else {
-            for (; p < e && buf[p] != ':'; p++) hostByte(buf[p], true, what);
+            for (; p < e && buf[p] != ':'; p++) hostByte(buf, p, e, true, what);
         }
         if (p == e) return;
         if (buf[p] != ':') throw HttpException.badRequest(what + ": " + HttpChars.describe(buf[p]) + " after the IP literal (expected ':' and a port)");
         for (p++; p < e; p++) {
             if (buf[p] < '0' || buf[p] > '9') {
-                hostByte(buf[p], false, what);
+                hostByte(buf, p, e, false, what);
                 throw HttpException.badRequest(what + ": the port must be digits, found " + HttpChars.describe(buf[p]));
             }
         }
     }
 
-    /** Refuses a byte that can never be part of Host, or a bracket where none may be. */
-    private static void hostByte(byte b, boolean inHost, String what) throws HttpException {
+    /** Refuses a byte that can never be part of Host, a bracket where none may be, or a '%' without two hex digits. */
+    private static void hostByte(byte[] buf, int p, int e, boolean inHost, String what) throws HttpException {
+        byte b = buf[p];
         if (!HttpChars.is(b, HttpChars.HOST) || (inHost && (b == '[' || b == ']'))) {
             throw HttpException.badRequest("invalid byte " + HttpChars.describe(b) + " in " + what);
+        }
+        if (b == '%' && (p + 2 >= e || Percent.hex(buf[p + 1]) < 0 || Percent.hex(buf[p + 2]) < 0)) {
+            throw HttpException.badRequest(what + ": '%' not followed by two hex digits (RFC 3986 pct-encoded)");
         }
     }
 

@@ -464,6 +464,9 @@ final class Connection implements Runnable, Exchange {
             // cannot be reused safely. Say so now (the close itself follows in serveOne).
             closeAfter = true;
         }
+        // API.md: a malformed request gets 400 and the connection is closed; a handler's 400 (a bad field, a
+        // bad query) is one too, although its framing was sound.
+        if (status == 400) closeAfter = true;
         boolean noBody = status == 204 || status == 304 || status < 200;
         ResponseHead.write(out, status, noBody ? null : contentType, noBody ? -1 : len, connectionToken(h), headers);
         if (!noBody && h.method() != Method.HEAD && len > 0) {

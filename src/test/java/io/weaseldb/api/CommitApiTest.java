@@ -554,6 +554,23 @@ class CommitApiTest {
         }
     }
 
+    /** API.md: a malformed request gets 400 and the connection is closed, also when only its content is bad. */
+    @Test
+    void aBadRequestClosesTheConnectionAndNothingPipelinedBehindItRuns() throws IOException {
+        String bad = "{\"operations\":[{\"type\":\"write\",\"key\":\"not base64!\",\"value\":\"YQ==\"}]}";
+        String good = ops(write("a", "1"));
+        try (RawClient c = new RawClient(srv.port)) {
+            c.send("POST /v1/commit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + bad.length()
+                + "\r\n\r\n" + bad + "POST /v1/commit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + good.length() + "\r\n\r\n" + good);
+            RawClient.Response r = c.read();
+            assertEquals(400, r.status(), r.bodyText());
+            assertEquals("close", r.header("Connection"));
+            assertTrue(c.closedByServer());
+        }
+        assertEquals(0, api.currentVersion(), "the pipelined commit was not run");
+    }
+
     /** A malformed escape or escaped bytes that are not UTF-8 would otherwise ban some other id (or a replacement). */
     @Test
     void statusWithAnUndecodableRequestIdIs400AndBansNothing() throws IOException {

@@ -398,16 +398,26 @@ class RequestParserTest {
         /** The value's structure too: host [":" port], port digits, an IP literal in brackets. */
         @Test
         void malformedHostAuthorityIs400() {
-            for (String bad : new String[] {"a:b", "a:80:90", "a:8o", "[::1", "[::1]x", "[::1]:x", "a]", "a[b", "[[::1]]", ":80x"}) {
+            for (String bad : new String[] {"a:b", "a:80:90", "a:8o", "[::1", "[::1]x", "[::1]:x", "a]", "a[b", "[[::1]]", ":80x",
+                    "%zz", "%", "a%4", "a%4:80", "[fe80::1%2]"}) {
                 assertStatus(400, withFields("Host: " + bad));
             }
             for (String good : new String[] {"a", "a:", "a:8080", "192.168.0.1:80", "[::1]", "[v1.x]:1", "db.example.com",
-                    "xn--caf-dma.example", "a%2Db:1", ":80"}) {
+                    "xn--caf-dma.example", "a%2Db:1", ":80", "[fe80::1%25eth0]"}) {
                 assertEquals(0, feed(withFields("Host: " + good)).status(), good);
             }
             assertStatus(400, "GET http://a:b/ok HTTP/1.1\r\nHost: a\r\n\r\n"); // the same rule in an absolute-form target
             assertStatus(400, "GET http://[::1/ok HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertStatus(400, "GET http://%zz/ok HTTP/1.1\r\nHost: a\r\n\r\n");
             assertEquals(0, feed("GET http://[::1]:80/ok HTTP/1.1\r\nHost: a\r\n\r\n").status());
+        }
+
+        /** Content-Type is a singleton: with two, a proxy in front may act on the other one. */
+        @Test
+        void duplicateContentTypeIs400() {
+            assertStatus(400, withFields("Host: a", "Content-Type: application/json", "Content-Type: text/plain"));
+            assertStatus(400, withFields("Host: a", "content-type: a/b", "Content-Type: a/b"));
+            assertEquals(0, feed(withFields("Host: a", "Content-Type: application/json")).status());
         }
 
         @Test
