@@ -95,19 +95,24 @@ class LimitsAndLifecycleTest {
 
             CompletableFuture<Void> stopped = CompletableFuture.runAsync(srv::close);
             assertTrue(idle.closedByServer(), "idle keep-alive connection closed by the drain");
-            TestServer.awaitTrue("listener closed", Duration.ofSeconds(5), () -> {
-                try (RawClient late = new RawClient(srv.port, 500)) {
-                    return false;
-                } catch (IOException refused) {
-                    return true;
-                }
-            });
+            awaitListenerClosed(srv);
             RawClient.Response r = busy.send("\r\n").read();
             assertEquals(200, r.status(), "in-flight request finished during the drain");
             assertEquals("close", r.header("Connection"));
             stopped.get();
             assertEquals(0, srv.openConnections());
         }
+    }
+
+    /** The drain has begun once the listener refuses connections. */
+    private static void awaitListenerClosed(TestServer srv) {
+        TestServer.awaitTrue("listener closed", Duration.ofSeconds(5), () -> {
+            try (RawClient late = new RawClient(srv.port, 500)) {
+                return false;
+            } catch (IOException refused) {
+                return true;
+            }
+        });
     }
 
     /** A request whose head was read before the drain began is answered, and its answer says the connection closes. */
@@ -120,13 +125,7 @@ class LimitsAndLifecycleTest {
             // The handler reserves body budget once it starts reading the body: the head was parsed before the drain.
             TestServer.awaitTrue("the body is being read", Duration.ofSeconds(5), () -> srv.bodyBudgetAvailableKiB() < budget);
             CompletableFuture<Void> stopped = CompletableFuture.runAsync(srv::close);
-            TestServer.awaitTrue("listener closed", Duration.ofSeconds(5), () -> {
-                try (RawClient late = new RawClient(srv.port, 500)) {
-                    return false;
-                } catch (IOException refused) {
-                    return true;
-                }
-            });
+            awaitListenerClosed(srv);
             RawClient.Response r = busy.send("world").read();
             assertEquals(200, r.status());
             assertEquals("helloworld", r.bodyText());
