@@ -16,8 +16,8 @@ import java.util.function.Supplier;
  * transactions consume none and versions stay gap-free. A transaction resolved later sees every earlier
  * one (including those of the same batch), because each commit is recorded before the next is checked.
  *
- * <p>Checks, in order: leader; request id already committed (→ the original version, nothing applied
- * again); request id banned; precondition versions newer than the last commit (400) or older than the
+ * <p>Checks, in order: request id already committed (→ the original version, nothing applied again, whatever
+ * leader the retry names); leader; request id banned; precondition versions newer than the last commit (400) or older than the
  * conflict history (409); preconditions; then commit.
  *
  * <p>A version handed out is final: the persist stage must make it durable or stop the pipeline for good
@@ -100,15 +100,17 @@ public final class Resolver {
 
     /** Decides {@code request} and fills {@code out} (reused by the caller); returns {@code out}. */
     public Outcome resolve(CommitRequest request, Outcome out) {
+        String id = request.requestId();
+        long committedAt = id == null ? RequestIdIndex.NOT_COMMITTED : requestIds.committedVersion(id);
+        if (committedAt != RequestIdIndex.NOT_COMMITTED) {
+            // Before the leader check: a retry from before a restart carries the old leader_id, and answering it
+            // 409 "not_committed" would be false (the client might then resubmit under a new id: applied twice).
+            return out.set(Outcome.Kind.DUPLICATE, committedAt, id, leaderId);
+        }
         if (request.leaderId() != null && !request.leaderId().equals(leaderId)) {
             return out.set(Outcome.Kind.LEADER_MISMATCH, 0, null, leaderId);
         }
-        String id = request.requestId();
         if (id != null) {
-            long committedAt = requestIds.committedVersion(id);
-            if (committedAt != RequestIdIndex.NOT_COMMITTED) {
-                return out.set(Outcome.Kind.DUPLICATE, committedAt, id, leaderId);
-            }
             if (requestIds.isBanned(id)) {
                 return out.set(Outcome.Kind.REQUEST_ID_BANNED, 0, id, null);
             }

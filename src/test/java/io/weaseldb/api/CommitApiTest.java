@@ -671,6 +671,11 @@ class CommitApiTest {
         Api.Reply retry = commitOk(Api.withId(id, write("b", "2")));
         assertEquals(idVersion, retry.num("version"));
         assertEquals(id, retry.str("request_id"));
+        // A retry sent as before the restart, old leader_id included: it did commit, so the answer says so
+        // (a 409 "not_committed" would invite the client to resubmit it under a new id).
+        Api.Reply oldRetry = commitOk("{\"request_id\":\"" + id + "\",\"leader_id\":\"" + oldLeader + "\",\"operations\":["
+            + write("b", "2") + "]}");
+        assertEquals(idVersion, oldRetry.num("version"));
         assertEquals(4, api.currentVersion());
 
         // Conflict history is rebuilt from the log: b was written at idVersion.

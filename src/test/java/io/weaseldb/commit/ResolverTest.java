@@ -112,6 +112,17 @@ class ResolverTest {
         assertEquals(0 + 1, r.lastVersion());
     }
 
+    /** A committed id is answered with its version whatever leader the retry names: "not_committed" would be false. */
+    @Test
+    void aCommittedRequestIdWinsOverALeaderMismatch() {
+        Resolver r = resolver(1000);
+        assertEquals(1, r.resolve(writing(id(1), "a")).version());
+        Outcome retry = r.resolve(request(id(1), "a-previous-term", null));
+        assertEquals(Outcome.Kind.DUPLICATE, retry.kind());
+        assertEquals(1, retry.version());
+        assertEquals(Outcome.Kind.LEADER_MISMATCH, r.resolve(request(id(2), "a-previous-term", null)).kind());
+    }
+
     @Test
     void retryingACommittedRequestIdReturnsTheOriginalVersion() {
         Resolver r = resolver(1000);
