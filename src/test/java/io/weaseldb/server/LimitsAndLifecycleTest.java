@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Timeouts, the connection limit and graceful shutdown, each on a server configured for it. */
@@ -163,14 +164,35 @@ class LimitsAndLifecycleTest {
                 assertEquals(body, r.bodyText());
             }
             try (RawClient holder = new RawClient(srv.port, 10_000); RawClient waiter = new RawClient(srv.port, 10_000)) {
+                // The waiter's request clock starts first, so its deadline passes while the holder still holds the
+                // budget. The holder sends all but one byte at once: ahead of its pace, it is cut only by its deadline.
+                waiter.send("P");
+                Thread.sleep(300);  // the gap between the two deadlines, not synchronisation
+                holder.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n" + "a".repeat(3999));
+                TestServer.awaitTrue("the holder's body is being read", Duration.ofSeconds(5),
+                    () -> srv.bodyBudgetAvailableKiB() == 0);
+                RawClient.Response r = waiter.send("OST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n" + body).read();
+                assertEquals(503, r.status());
+                assertEquals("1", r.header("Retry-After"));
+                assertTrue(r.bodyText().contains("overloaded"), r.bodyText());
+                RawClient.Response cut = holder.read();
+                assertEquals(408, cut.status(), "the stalled holder times out");
+                assertTrue(cut.bodyText().contains("not received within"), cut.bodyText());
+            }
+            TestServer.awaitTrue("budget returned", Duration.ofSeconds(5), () -> srv.bodyBudgetAvailableKiB() == 4);
+            // A holder that trickles its body holds the budget only for the grace second: it must keep pace with its
+            // reservation arriving within request_timeout_sec. The waiter behind it is served, not refused.
+            try (RawClient holder = new RawClient(srv.port, 10_000); RawClient waiter = new RawClient(srv.port, 10_000)) {
+                long start = System.nanoTime();
                 holder.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n" + "a".repeat(100)); // and stalls
                 TestServer.awaitTrue("the holder's body is being read", Duration.ofSeconds(5),
                     () -> srv.bodyBudgetAvailableKiB() == 0);
                 RawClient.Response r = waiter.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n" + body).read();
-                assertEquals(503, r.status());
-                assertEquals("1", r.header("Retry-After"));
-                assertTrue(r.bodyText().contains("overloaded"), r.bodyText());
-                assertEquals(408, holder.read().status(), "the stalled holder times out");
+                assertEquals(200, r.status(), r.bodyText());
+                RawClient.Response cut = holder.read();
+                assertEquals(408, cut.status());
+                assertTrue(cut.bodyText().contains("request body too slow: 100 of 4096 reserved bytes"), cut.bodyText());
+                assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1900), "cut before its request deadline");
             }
             TestServer.awaitTrue("budget returned", Duration.ofSeconds(5), () -> srv.bodyBudgetAvailableKiB() == 4);
         }
