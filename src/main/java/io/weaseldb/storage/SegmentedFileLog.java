@@ -56,7 +56,7 @@ public final class SegmentedFileLog implements CommitLog {
     public record Options(boolean fsync, long segmentBytes, int maxRecordBytes, int indexInterval, int writeBufferBytes) {
         public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
         public static final int DEFAULT_MAX_RECORD_BYTES = 64 << 20;
-        public static final int DEFAULT_INDEX_INTERVAL = 4096;
+        public static final int DEFAULT_INDEX_INTERVAL = 256;
         public static final int DEFAULT_WRITE_BUFFER_BYTES = 1 << 20;
 
         public Options {

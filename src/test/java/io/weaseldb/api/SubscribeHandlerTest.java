@@ -199,6 +199,32 @@ class SubscribeHandlerTest {
         }
     }
 
+    /**
+     * The log lets 64 readers replay at once. A replaying subscriber that does not read blocks in its write; it
+     * must not hold a reader meanwhile, or 64 of them lock every other replay out until their write timeout.
+     */
+    @Test
+    void subscribersThatDoNotReadHoldNoLogReaderWhileOthersReplay() throws Exception {
+        int payload = 16 * 1024;
+        int history = 400;  // ~9 MB of events on disk: more than a non-reading client's socket buffers take (loopback: ~4 MB)
+        List<SseClient> stuck = new ArrayList<>();
+        try (FeedFixture f = FeedFixture.start("write_timeout_sec = 30\n", opts(), SegmentedFileLog.Options.DEFAULT_SEGMENT_BYTES,
+                history, payload)) {
+            try {
+                for (int i = 0; i < 70; i++) stuck.add(SseClient.open(f.srv.port, 4096, "/v1/subscribe?after_version=0"));
+                TestServer.awaitTrue("all subscribed", Duration.ofSeconds(10), () -> f.feed.subscriberCount() == 70);
+                long start = System.nanoTime();
+                try (SseClient reader = SseClient.open(f.srv.port, "/v1/subscribe?after_version=0")) {
+                    expectEvents(reader, 1, history, payload);
+                }
+                // Before the fix this waited for the stuck clients' write timeout (30 s); a margin of 10 s either way.
+                assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "the replay was not locked out");
+            } finally {
+                for (SseClient c : stuck) c.close();
+            }
+        }
+    }
+
     @Test
     void thousandSubscribersEachReceiveEveryEventOfABurstInOrder() throws Exception {
         int subscribers = 1000;
