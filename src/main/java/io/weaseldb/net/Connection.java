@@ -334,6 +334,8 @@ final class Connection implements Runnable, Exchange {
             // Its target is an authority, not a path of ours: say what is missing rather than 404 "no such path".
             routeMetrics = server.unmatchedRoute();
             byte[] b = ErrorBody.json("not_implemented", "CONNECT is not supported: this server is not a proxy");
+            // What the client sends next may be meant for the tunnel it asked for: never parse it as requests.
+            closeAfter = true;
             respond(501, "application/json", b, 0, b.length);
         } else {
             routeMetrics = server.unmatchedRoute();
