@@ -94,6 +94,9 @@ public final class RetentionHandlers {
         } catch (IOException e) {
             storeFailed(ex, e);
             return;
+        } catch (RetentionPolicyStore.TooManyPoliciesException e) {
+            ex.respond(409, JSON_TYPE, ErrorBody.json("too_many_policies", e.getMessage()));
+            return;
         }
         ex.respond(created ? 201 : 200, JSON_TYPE, policyJson(id, minVersion));
     }

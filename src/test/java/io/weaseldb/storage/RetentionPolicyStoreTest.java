@@ -25,7 +25,7 @@ class RetentionPolicyStoreTest {
     Path dir;
 
     @Test
-    void createReplaceGetListDelete() throws IOException {
+    void createReplaceGetListDelete() throws Exception {
         RetentionPolicyStore store = RetentionPolicyStore.open(dir);
         assertTrue(store.all().isEmpty());
         assertEquals(OptionalLong.empty(), store.minOfAll());
@@ -42,8 +42,23 @@ class RetentionPolicyStoreTest {
         assertThrows(UnsupportedOperationException.class, () -> store.all().put("x", 1L));
     }
 
+    /** Each change rewrites the file: the number of policies is bounded; replacing and deleting still work at the bound. */
     @Test
-    void policiesSurviveReopen() throws IOException {
+    void creatingBeyondTheBoundIsRefusedAndChangesNothing() throws Exception {
+        RetentionPolicyStore store = RetentionPolicyStore.open(dir, 2);
+        assertTrue(store.put("a", 1));
+        assertTrue(store.put("b", 2));
+        RetentionPolicyStore.TooManyPoliciesException e =
+            assertThrows(RetentionPolicyStore.TooManyPoliciesException.class, () -> store.put("c", 3));
+        assertTrue(e.getMessage().contains("at most 2"), e.getMessage());
+        assertEquals(List.of("a", "b"), new ArrayList<>(RetentionPolicyStore.open(dir).all().keySet()), "nothing written");
+        assertFalse(store.put("b", 5), "replacing is not creating");
+        assertTrue(store.delete("a"));
+        assertTrue(store.put("c", 3));
+    }
+
+    @Test
+    void policiesSurviveReopen() throws Exception {
         RetentionPolicyStore store = RetentionPolicyStore.open(dir);
         store.put("z", 3);
         store.put("m", Long.MAX_VALUE);
@@ -56,7 +71,7 @@ class RetentionPolicyStoreTest {
     }
 
     @Test
-    void leftoverTempFileFromAnInterruptedWriteIsIgnored() throws IOException {
+    void leftoverTempFileFromAnInterruptedWriteIsIgnored() throws Exception {
         RetentionPolicyStore.open(dir).put("keep", 10);
         Path temp = dir.resolve(RetentionPolicyStore.TEMP_NAME);
         Files.writeString(temp, "weaseldb-retention-policies 1\nhalf-writ");
@@ -68,7 +83,7 @@ class RetentionPolicyStoreTest {
     }
 
     @Test
-    void damagedFileRefusesToLoadNamingTheFile() throws IOException {
+    void damagedFileRefusesToLoadNamingTheFile() throws Exception {
         RetentionPolicyStore.open(dir).put("p", 10);
         Path file = dir.resolve(RetentionPolicyStore.FILE_NAME);
         String text = Files.readString(file);
@@ -81,7 +96,7 @@ class RetentionPolicyStoreTest {
     }
 
     @Test
-    void invalidIdsAreRejected() throws IOException {
+    void invalidIdsAreRejected() throws Exception {
         RetentionPolicyStore store = RetentionPolicyStore.open(dir);
         for (String bad : new String[] {"", "has space", "new\nline", "x".repeat(129), "slash/", "ü"}) {
             assertThrows(IllegalArgumentException.class, () -> store.put(bad, 1), bad);

@@ -27,14 +27,14 @@ class LogRetentionTest {
     private RetentionPolicyStore policies;
 
     @BeforeEach
-    void open() throws IOException {
+    void open() throws Exception {
         // ~4 KiB segments of ~120-byte records: about 30 records per segment.
         log = SegmentedFileLog.open(dir, SegmentedFileLog.Options.defaults().withFsync(false).withSegmentBytes(4096), new SimpleMeterRegistry());
         policies = RetentionPolicyStore.open(dir);
     }
 
     @AfterEach
-    void close() throws IOException {
+    void close() throws Exception {
         log.close();
     }
 
@@ -55,7 +55,7 @@ class LogRetentionTest {
     }
 
     @Test
-    void retainVersionsAloneBoundsTheLog() throws IOException {
+    void retainVersionsAloneBoundsTheLog() throws Exception {
         append(300);
         LogRetention r = LogRetention.manual(log, policies, 100);
         assertEquals(200, r.runOnce());
@@ -65,7 +65,7 @@ class LogRetentionTest {
     }
 
     @Test
-    void theLowestPolicyWinsOverRetainVersions() throws IOException {
+    void theLowestPolicyWinsOverRetainVersions() throws Exception {
         policies.put("reader-b", 120);
         policies.put("reader-a", 50);
         append(300);
@@ -86,7 +86,7 @@ class LogRetentionTest {
     }
 
     @Test
-    void aPolicyAtZeroOrAShortLogKeepsEverything() throws IOException {
+    void aPolicyAtZeroOrAShortLogKeepsEverything() throws Exception {
         append(300);
         policies.put("everything", 0);
         assertEquals(1, LogRetention.manual(log, policies, 100).runOnce());
@@ -97,7 +97,7 @@ class LogRetentionTest {
     }
 
     @Test
-    void theBackgroundThreadTruncatesAsTheLogGrows() throws IOException {
+    void theBackgroundThreadTruncatesAsTheLogGrows() throws Exception {
         try (LogRetention r = LogRetention.start(log, policies, 50, Duration.ofMillis(20))) {
             append(100);
             TestServer.awaitTrue("first truncation", Duration.ofSeconds(10), () -> log.oldestVersion() > 1);
