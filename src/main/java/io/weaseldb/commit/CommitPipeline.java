@@ -274,7 +274,7 @@ public final class CommitPipeline {
         } else if (e.kind == Kind.STATUS) {
             RequestStatus s = e.status;
             if (s.kind() == RequestStatus.Kind.COMMITTED && s.version() > durableVersion) {
-                unavailable(r);
+                unavailable(r, e.statusId);
             } else {
                 r.status = 200;
                 r.body = CommitResponses.status(e.statusId, s);
@@ -282,7 +282,7 @@ public final class CommitPipeline {
         } else {
             Outcome o = e.outcome;
             if (o.committed() && o.version() > durableVersion) {
-                unavailable(r); // the log failed before this version became durable: never acknowledge it
+                unavailable(r, o.requestId()); // the log failed before this version became durable: never acknowledge it
             } else {
                 r.status = CommitResponses.status(o);
                 r.body = CommitResponses.body(o);
@@ -300,8 +300,13 @@ public final class CommitPipeline {
     private static final byte[] UNDECIDED = CommitResponses.error("internal_error",
         "the request could not be resolved and was not committed; see the server log");
 
-    private static void unavailable(Ticket r) {
+    /**
+     * The log failed after this commit took its version and before it was durable: its records may or may not
+     * have reached the disk, so the outcome is unknown, not "not committed". The answer says so and names the
+     * request id (a generated one included), which /v1/status answers definitively once a server runs again.
+     */
+    private static void unavailable(Ticket r, String requestId) {
         r.status = 503;
-        r.body = CommitResponses.error("storage_unavailable", "the commit log failed; this server cannot commit");
+        r.body = CommitResponses.storageUnavailable(requestId);
     }
 }

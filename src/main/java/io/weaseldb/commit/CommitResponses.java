@@ -156,6 +156,17 @@ public final class CommitResponses {
         });
     }
 
+    /** 503 after a log failure: the commit's outcome is unknown until the log is read again (see CommitPipeline). */
+    public static byte[] storageUnavailable(String requestId) {
+        return write(g -> {
+            g.writeStringField("error", "storage_unavailable");
+            g.writeStringField("message", "the commit log failed before this commit was durable, so it may or may not"
+                + " be committed; this server accepts no more commits. Ask /v1/status for request_id once a server"
+                + " runs again: it answers definitively");
+            g.writeStringField("request_id", requestId);
+        });
+    }
+
     private static void notCommitted(JsonGenerator g, String reason) throws IOException {
         g.writeStringField("status", "not_committed");
         g.writeStringField("reason", reason);

@@ -8,7 +8,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.weaseldb.pipeline.PipelineConfig;
 import io.weaseldb.pipeline.PublishResult;
 import io.weaseldb.storage.LogRecord;
+import io.weaseldb.storage.CommitLog;
 import io.weaseldb.storage.SegmentedFileLog;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +37,7 @@ class CommitPipelineTest {
         return 1_700_000_000_000L;
     }
 
-    private CommitPipeline start(SegmentedFileLog log, int ring, int respondThreads) throws Exception {
+    private CommitPipeline start(CommitLog log, int ring, int respondThreads) throws Exception {
         Resolver resolver = Resolver.recover(log, "leader-1", CONFIG, this::clock);
         CommitPipeline p = new CommitPipeline(PipelineConfig.of("commit_status", ring, 2 + respondThreads), respondThreads,
             resolver, log, (LogRecord r) -> published.add(r.version()), new SimpleMeterRegistry());
@@ -73,6 +75,53 @@ class CommitPipelineTest {
             assertEquals("{\"request_id\":\"request-id-number-0007\",\"status\":\"committed\",\"version\":7}",
                 new String(t.body, StandardCharsets.UTF_8));
             assertEquals(20, published.size());
+            assertTrue(p.stop(Duration.ofSeconds(10)));
+        }
+    }
+
+    /** A log whose sync fails once {@link #failing} is set, as a full or failing disk does. */
+    private static final class FailingSync implements CommitLog {
+        final SegmentedFileLog log;
+        final AtomicBoolean failing = new AtomicBoolean();
+
+        FailingSync(SegmentedFileLog log) {
+            this.log = log;
+        }
+
+        @Override public long lastVersion() { return log.lastVersion(); }
+        @Override public long oldestVersion() { return log.oldestVersion(); }
+        @Override public void append(LogRecord record) throws IOException { log.append(record); }
+        @Override public void read(long from, java.util.function.Predicate<LogRecord> visitor) throws IOException { log.read(from, visitor); }
+        @Override public void truncateBefore(long version) throws IOException { log.truncateBefore(version); }
+        @Override public void close() throws IOException { log.close(); }
+
+        @Override
+        public void sync() throws IOException {
+            if (failing.get()) throw new IOException("test: No space left on device");
+            log.sync();
+        }
+    }
+
+    /**
+     * A failed sync leaves the batch's outcome unknown (its records may be on disk): it is answered 503 naming the
+     * request id, never 200, and never "not committed"; everything after is refused too.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1})
+    void aFailedSyncAnswers503WithTheRequestIdAndAcknowledgesNothingMore(int respondThreads) throws Exception {
+        try (FailingSync log = new FailingSync(SegmentedFileLog.open(dir, SegmentedFileLog.Options.defaults(), new SimpleMeterRegistry()))) {
+            CommitPipeline p = start(log, 8, respondThreads);
+            CommitPipeline.Ticket t = new CommitPipeline.Ticket();
+            assertTrue(commit(p, t, "before-the-failure-0001").startsWith("200 "));
+            log.failing.set(true);
+            String failed = commit(p, t, "during-the-failure-0002");
+            assertTrue(failed.startsWith("503 "), failed);
+            assertTrue(failed.contains("\"error\":\"storage_unavailable\"") && failed.contains("may or may not be committed")
+                && failed.contains("\"request_id\":\"during-the-failure-0002\""), failed);
+            assertFalse(p.healthy());
+            log.failing.set(false);
+            assertTrue(commit(p, t, "after-the-failure-0003").startsWith("503 "), "nothing is acknowledged after a failure");
+            assertEquals(1, p.durableVersion());
             assertTrue(p.stop(Duration.ofSeconds(10)));
         }
     }
