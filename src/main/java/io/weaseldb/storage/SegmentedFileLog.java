@@ -203,6 +203,13 @@ public final class SegmentedFileLog implements CommitLog {
         } else {
             initial = recovered.segments().toArray(new Segment[0]);
             channel = FileChannel.open(initial[initial.length - 1].path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            if (opts.fsync()) {
+                // The last segment's records may have been written and never synced (killed between the write and
+                // its fsync): recovery finds them in the page cache and from now on reports them committed, so
+                // make them durable before anyone can ask.
+                channel.force(true);
+                forceDirectory(logDir);
+            }
             size = recovered.activeSize();
             channel.position(size);
             records = recovered.activeRecords();
