@@ -368,6 +368,13 @@ public final class SegmentedFileLog implements CommitLog {
             return ch;
         } catch (IOException | RuntimeException e) {
             ch.close();
+            // Created by us just now, so nothing in it was ever acknowledged: do not leave an empty segment behind.
+            try {
+                Files.deleteIfExists(segment.path);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            if (e instanceof IOException io) throw new IOException(segment.path + ": " + io.getMessage(), io);
             throw e;
         }
     }
