@@ -72,8 +72,10 @@ public final class Resolver {
         RequestIdIndex ids = new RequestIdIndex(config.requestIdRetention().toMillis(), config.requestIdRetentionVersions(),
                 config.requestIdMaxEntries(),
                 beforeLog, beforeLog, clockMillis);
+        long[] oldestMillis = {-1};
         try {
             log.read(beforeLog + 1, (LogRecord r) -> {
+                if (oldestMillis[0] < 0) oldestMillis[0] = r.timestampMillis();
                 ids.recordCommit(r.requestId(), r.version(), r.timestampMillis());
                 if (r.version() > historyStart) {
                     try {
@@ -90,7 +92,23 @@ public final class Resolver {
         if (ids.lastVersion() != last || history.lastVersion() != last) {
             throw new IOException("log read ended at version " + ids.lastVersion() + " but its last version is " + last);
         }
+        warnIfIdsForgottenEarly(beforeLog, oldestMillis[0], config, clockMillis.getAsLong());
         return new Resolver(leaderId, history, ids);
+    }
+
+    /**
+     * Request ids live in memory and are rebuilt from the log, so ids of versions the log no longer holds are
+     * forgotten by a restart, even within request_id_retention_hours: a retry of one commits again. Say so when
+     * that may be the case (the oldest retained commit is younger than the retention), once, at start.
+     */
+    private static void warnIfIdsForgottenEarly(long beforeLog, long oldestRetainedMillis, ResolverConfig config, long nowMillis) {
+        long retention = config.requestIdRetention().toMillis();
+        if (beforeLog > 0 && oldestRetainedMillis >= 0 && nowMillis - oldestRetainedMillis < retention) {
+            System.getLogger(Resolver.class.getName()).log(System.Logger.Level.WARNING,
+                "request ids of versions 1.." + beforeLog + " are no longer in the commit log, and some of them are"
+                + " younger than request_id_retention_hours: this restart forgot them, so a retry of one would commit"
+                + " again. Keep the log longer (storage.retain_versions or a retention policy) to keep ids across restarts");
+        }
     }
 
     /** Resolves into a new {@link Outcome}. */
