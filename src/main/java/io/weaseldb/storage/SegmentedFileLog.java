@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.OptionalLong;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -188,6 +189,14 @@ public final class SegmentedFileLog implements CommitLog {
         }
         SegmentSpare.deleteLeftover(logDir);
         LogRecovery.Recovered recovered = LogRecovery.recover(logDir, opts.maxRecordBytes(), opts.indexInterval());
+        OptionalLong floor = TruncationFloor.read(logDir);
+        long oldestOnDisk = recovered == null ? -1 : recovered.segments().get(0).firstVersion;
+        if (floor.isPresent() && (recovered == null || oldestOnDisk > floor.getAsLong())) {
+            throw new CorruptLogException(recovered == null ? logDir : recovered.segments().get(0).path, 0,
+                "segments holding versions " + floor.getAsLong() + ".." + (recovered == null ? "" : String.valueOf(oldestOnDisk - 1))
+                + " are missing: retention only ever truncated the log below version " + floor.getAsLong()
+                + " (" + logDir.resolve(TruncationFloor.NAME) + ")");
+        }
         Segment[] initial;
         FileChannel channel;
         long size;
@@ -215,6 +224,8 @@ public final class SegmentedFileLog implements CommitLog {
             records = recovered.activeRecords();
             last = recovered.lastVersion();
         }
+        // After the first segment exists: a floor without segments always means they were deleted.
+        if (floor.isEmpty()) TruncationFloor.write(logDir, initial[0].firstVersion, opts.fsync());
         if (SegmentSpare.applies(opts.fsync(), opts.segmentBytes())) SegmentSpare.preallocateActive(channel, opts.segmentBytes(), size, logDir);
         LOG.log(Level.INFO, () -> "commit log " + logDir + ": " + initial.length + " segment(s), oldest version "
                 + initial[0].firstVersion + ", last version " + last);
@@ -454,6 +465,8 @@ public final class SegmentedFileLog implements CommitLog {
             while (k < cur.length - 1 && cur[k + 1].firstVersion <= limit) k++;
             if (k == 0) return;
         } while (!segments.compareAndSet(cur, Arrays.copyOfRange(cur, k, cur.length)));
+        // The floor first: recovery refuses a log whose oldest segment is above it (deleted by something else).
+        TruncationFloor.write(logDir, cur[k].firstVersion, opts.fsync());
         // Oldest first, each deletion made durable before the next, so a crash leaves a gap-free suffix.
         for (int j = 0; j < k; j++) {
             Files.deleteIfExists(cur[j].path);

@@ -70,6 +70,47 @@ class LogRecoveryTest {
         }
     }
 
+    /**
+     * Retention records how far it truncated before deleting. Segments missing below the oldest kept one, or all of
+     * them, were deleted by something else: refused, naming the missing versions, instead of starting on a log that
+     * lost acknowledged commits (or restarting versions at 1).
+     */
+    @Test
+    void segmentsDeletedByAnythingButRetentionAreRefused() throws IOException {
+        try (SegmentedFileLog log = open(dir, SMALL)) {
+            appendRange(log, 1, 30);
+            log.sync();
+            log.truncateBefore(10);
+        }
+        List<Path> files = segmentFiles(dir);
+        long oldest = LogFormat.parseFileName(files.get(0));
+        assertTrue(oldest > 1 && oldest <= 10 && files.size() > 1, "retention removed some segments: " + oldest);
+        try (SegmentedFileLog log = open(dir, SMALL)) {
+            assertEquals(oldest, log.oldestVersion(), "what retention did is fine");
+        }
+        Files.delete(files.get(0));
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, SMALL));
+        assertTrue(e.getMessage().contains("segments holding versions " + oldest + ".."), e.getMessage());
+        for (Path f : segmentFiles(dir)) Files.delete(f);
+        e = assertThrows(CorruptLogException.class, () -> open(dir, SMALL));
+        assertTrue(e.getMessage().contains("are missing"), "not a fresh log at version 1: " + e.getMessage());
+    }
+
+    /** A log made before the floor file existed gets one at its oldest segment, and opens as before. */
+    @Test
+    void aLogWithoutAFloorGetsOne() throws IOException {
+        buildLog(SMALL, 20);
+        Path floor = dir.resolve("log").resolve(TruncationFloor.NAME);
+        assertEquals("1", Files.readString(floor).strip());
+        Files.delete(segmentFiles(dir).get(0));  // as an old server's retention would have
+        Files.delete(floor);
+        long oldest = LogFormat.parseFileName(segmentFiles(dir).get(0));
+        try (SegmentedFileLog log = open(dir, SMALL)) {
+            assertEquals(oldest, log.oldestVersion());
+        }
+        assertEquals(String.valueOf(oldest), Files.readString(floor).strip());
+    }
+
     @Test
     void tornHeaderOfANewestEmptySegmentIsRewritten() throws IOException {
         buildLog(SMALL, 20);
