@@ -395,8 +395,6 @@ final class Connection implements Runnable, Exchange {
      * for ~3 ms without this.
      */
     private static final int YIELD_BYTES = 64 * 1024;
-    /** A budgeted body may lag its pace this long (a client that sends the head, then prepares the body). */
-    private static final long BODY_PACE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private void readBodyInto(BodySink sink) throws IOException, HttpException {
         byte[] a = in.array;
@@ -427,7 +425,8 @@ final class Connection implements Runnable, Exchange {
             }
             ByteBuffer v = in.view;
             v.limit(v.capacity()).position(inEnd);
-            long deadline = Math.min(requestDeadline, paceDeadline(decoded));
+            long deadline = Math.min(requestDeadline,
+                BodyBudget.paceDeadline(reservedKiB, reservedAt, decoded, server.requestTimeoutNanos()));
             int n;
             try {
                 n = io.read(v, deadline, false);
@@ -441,19 +440,6 @@ final class Connection implements Runnable, Exchange {
             if (n < 0) throw new EndOfStream();
             inEnd += n;
         }
-    }
-
-    /**
-     * When a body holding {@code reservedKiB} of the body budget has fallen behind: after a grace period, the
-     * bytes received must keep pace with the reservation arriving whole within {@code request_timeout_sec}.
-     * The budget is reserved by declared length, so without this, 70 clients declaring 1 MB and sending
-     * 1 KB/s held a 64 MiB budget until their 408s, and every other commit waited (4.8 s per commit).
-     * Now holding budget costs the holder bandwidth in proportion (budget / request_timeout_sec).
-     */
-    private long paceDeadline(long received) {
-        if (reservedKiB == 0) return Long.MAX_VALUE;  // not a budgeted body: only the request deadline applies
-        double share = (double) (received + 1) / (reservedKiB * 1024.0);
-        return reservedAt + BODY_PACE_GRACE_NANOS + (long) (share * server.requestTimeoutNanos());
     }
 
     // ------------------------------------------------------------------ Exchange
