@@ -227,6 +227,40 @@ class ResolverTest {
         assertEquals(1, empty.resolve(writing(id(1), "a")).version());
     }
 
+    /** Ids of truncated versions are forgotten by a restart: said once, at recovery, when they may be within retention. */
+    @Test
+    void recoveryWarnsWhenTruncatedIdsMayBeWithinTheirRetention() throws IOException {
+        List<String> warnings = new ArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(Resolver.class.getName());
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel() == java.util.logging.Level.WARNING) warnings.add(r.getMessage());
+            }
+            @Override public void flush() { }
+            @Override public void close() { }
+        };
+        jul.addHandler(handler);
+        try {
+            ResolverConfig config = new ResolverConfig(3, Long.MAX_VALUE, Duration.ofHours(1), 100);
+            MemoryLog truncated = new MemoryLog(4);  // versions 1..3 are gone; version 4 was committed just now
+            truncated.records.add(new LogRecord(4, id(4), clock.get(), OperationsCodec.encodeJson(List.of())));
+            Resolver.recover(truncated, LEADER, config, clock::get);
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertTrue(warnings.get(0).contains("request ids of versions 1..3"), warnings.get(0));
+
+            warnings.clear();
+            MemoryLog old = new MemoryLog(4);  // the oldest retained commit is past the retention: nothing to say
+            old.records.add(new LogRecord(4, id(4), clock.get() - Duration.ofHours(2).toMillis(), OperationsCodec.encodeJson(List.of())));
+            Resolver.recover(old, LEADER, config, clock::get);
+            MemoryLog whole = new MemoryLog(1);
+            whole.records.add(new LogRecord(1, id(1), clock.get(), OperationsCodec.encodeJson(List.of())));
+            Resolver.recover(whole, LEADER, config, clock::get);
+            assertEquals(List.of(), warnings);
+        } finally {
+            jul.removeHandler(handler);
+        }
+    }
+
     @Test
     void recoveryRefusesACorruptPayload() {
         MemoryLog log = new MemoryLog(1);
