@@ -64,6 +64,11 @@ public final class DataDirLock implements AutoCloseable {
                 throw new IOException("data directory " + dataDir.toAbsolutePath() + " is in use by another WeaselDB process "
                         + "(lock on " + file.toAbsolutePath() + " is held" + holderHint(ch) + ")");
             }
+            long other = processWithOpenLogFile(dataDir.toRealPath().resolve(SegmentedFileLog.LOG_DIR));
+            if (other > 0) {
+                throw new IOException("data directory " + dataDir.toAbsolutePath() + " is in use by another process (pid "
+                        + other + " has a commit log file open), although " + file + " was not locked: was LOCK deleted?");
+            }
             ch.truncate(0);
             ByteBuffer pid = ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII));
             while (pid.hasRemaining()) ch.write(pid, pid.position());
@@ -73,6 +78,49 @@ public final class DataDirLock implements AutoCloseable {
             HELD.remove(file);
             throw e;
         }
+    }
+
+    /**
+     * A second guard, for when the lock file itself was deleted under a running server (the new file's lock is then
+     * free): a running server always has its active segment open, so look for another process with an open file
+     * in {@code logDir} (Linux {@code /proc/PID/fd}; processes we may not inspect are skipped). Returns its pid, or -1.
+     */
+    private static long processWithOpenLogFile(Path logDir) {
+        Path proc = Path.of("/proc");
+        if (!Files.isDirectory(logDir) || !Files.isDirectory(proc)) return -1;
+        long self = ProcessHandle.current().pid();
+        try (var pids = Files.newDirectoryStream(proc, p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
+            for (Path pidDir : pids) {
+                long pid = Long.parseLong(pidDir.getFileName().toString());
+                if (pid == self) continue;
+                try (var fds = Files.newDirectoryStream(pidDir.resolve("fd"))) {
+                    for (Path fd : fds) {
+                        try {
+                            if (Files.readSymbolicLink(fd).startsWith(logDir) && openForWriting(pidDir, fd)) return pid;
+                        } catch (IOException | UnsupportedOperationException gone) {
+                            // closed meanwhile, or not a link
+                        }
+                    }
+                } catch (IOException | SecurityException notOurs) {
+                    // exited, or not ours to inspect
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** From {@code /proc/PID/fdinfo}: opened write-only or read-write (a backup tool reading segments is not a server). */
+    private static boolean openForWriting(Path pidDir, Path fd) {
+        try {
+            for (String line : Files.readAllLines(pidDir.resolve("fdinfo").resolve(fd.getFileName()))) {
+                if (line.startsWith("flags:")) return (Integer.parseInt(line.substring(6).strip(), 8) & 3) != 0;
+            }
+        } catch (IOException | NumberFormatException e) {
+            // gone meanwhile: not a holder
+        }
+        return false;
     }
 
     private static String holderHint(FileChannel ch) {

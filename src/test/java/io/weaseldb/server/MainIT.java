@@ -109,6 +109,25 @@ class MainIT {
     }
 
     /**
+     * With LOCK deleted under a running server, a second one would take a fresh lock and both would write the log.
+     * It is refused anyway: the first has the active segment open for writing.
+     */
+    @Test
+    void aSecondServerIsRefusedEvenWhenTheLockFileWasDeleted() throws Exception {
+        Path data = dir.resolve("data");
+        Path cfg = JarProcess.config(dir, data, "", "fsync = false\n");
+        try (JarProcess first = JarProcess.start("--config", cfg.toString())) {
+            first.awaitListening();
+            Files.delete(data.resolve("LOCK"));
+            try (JarProcess second = JarProcess.start("--config", cfg.toString())) {
+                assertEquals(1, second.awaitExit());
+                assertTrue(second.output().contains("has a commit log file open") && second.output().contains("was LOCK deleted?"),
+                    second.output());
+            }
+        }
+    }
+
+    /**
      * A failure the config check cannot foresee (here a ring that does not fit the heap) exits 1 with the cause,
      * instead of hanging with the data dir locked: threads started before the failure are not daemons.
      */
