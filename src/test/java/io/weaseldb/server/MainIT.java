@@ -97,15 +97,8 @@ class MainIT {
 
     @Test
     void secondProcessOnTheSameDataDirIsRefused() throws Exception {
-        Path data = dir.resolve("data");
-        Path cfg = JarProcess.config(dir, data, "", "fsync = false\n");
-        try (JarProcess first = JarProcess.start("--config", cfg.toString())) {
-            first.awaitListening();
-            try (JarProcess second = JarProcess.start("--config", cfg.toString())) {
-                assertEquals(1, second.awaitExit());
-                assertTrue(second.output().contains(data.toString()), second.output());
-            }
-        }
+        String output = startASecondServer(false);
+        assertTrue(output.contains(dir.resolve("data").toString()), output);
     }
 
     /**
@@ -114,15 +107,20 @@ class MainIT {
      */
     @Test
     void aSecondServerIsRefusedEvenWhenTheLockFileWasDeleted() throws Exception {
+        String output = startASecondServer(true);
+        assertTrue(output.contains("has a commit log file open") && output.contains("was LOCK deleted?"), output);
+    }
+
+    /** Starts a server, then another on the same data dir (after deleting LOCK if asked); returns the second's output. */
+    private String startASecondServer(boolean deleteLock) throws Exception {
         Path data = dir.resolve("data");
         Path cfg = JarProcess.config(dir, data, "", "fsync = false\n");
         try (JarProcess first = JarProcess.start("--config", cfg.toString())) {
             first.awaitListening();
-            Files.delete(data.resolve("LOCK"));
+            if (deleteLock) Files.delete(data.resolve("LOCK"));
             try (JarProcess second = JarProcess.start("--config", cfg.toString())) {
-                assertEquals(1, second.awaitExit());
-                assertTrue(second.output().contains("has a commit log file open") && second.output().contains("was LOCK deleted?"),
-                    second.output());
+                assertEquals(1, second.awaitExit(), second.output());
+                return second.output();
             }
         }
     }
