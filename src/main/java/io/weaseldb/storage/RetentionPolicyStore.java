@@ -2,13 +2,10 @@ package io.weaseldb.storage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -45,7 +42,6 @@ public final class RetentionPolicyStore {
      */
     public static final int MAX_POLICIES = 10_000;
 
-    private final Path dir;
     private final Path file;
     private final Path temp;
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -53,7 +49,6 @@ public final class RetentionPolicyStore {
     private volatile SortedMap<String, Long> snapshot;
 
     private RetentionPolicyStore(Path dir, SortedMap<String, Long> initial, int maxPolicies) {
-        this.dir = dir;
         this.maxPolicies = maxPolicies;
         this.file = dir.resolve(FILE_NAME);
         this.temp = dir.resolve(TEMP_NAME);
@@ -142,13 +137,7 @@ public final class RetentionPolicyStore {
         CRC32C crc = new CRC32C();
         crc.update(body);
         byte[] trailer = ("crc32c " + String.format("%08x", (int) crc.getValue()) + "\n").getBytes(StandardCharsets.US_ASCII);
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer[] parts = { ByteBuffer.wrap(body), ByteBuffer.wrap(trailer) };
-            while (parts[1].hasRemaining()) ch.write(parts);
-            ch.force(true);
-        }
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        SegmentedFileLog.forceDirectory(dir);
+        DurableReplace.write(temp, file, true, ByteBuffer.wrap(body), ByteBuffer.wrap(trailer));
         snapshot = Collections.unmodifiableSortedMap(next);
     }
 

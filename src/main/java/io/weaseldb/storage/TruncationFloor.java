@@ -2,13 +2,10 @@ package io.weaseldb.storage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.OptionalLong;
 
 /**
@@ -39,17 +36,10 @@ final class TruncationFloor {
         throw new CorruptLogException(logDir.resolve(NAME), 0, "expected a version ≥ 1, found \"" + text + "\"");
     }
 
-    /** Replaces the floor with {@code version}: written to a temporary file, synced, renamed, directory synced. */
+    /** Replaces the floor with {@code version} (see {@link DurableReplace}). */
     static void write(Path logDir, long version, boolean fsync) throws IOException {
-        Path temp = logDir.resolve(TEMP);
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.wrap((version + "\n").getBytes(StandardCharsets.US_ASCII));
-            while (b.hasRemaining()) ch.write(b);
-            if (fsync) ch.force(true);
-        }
-        Files.move(temp, logDir.resolve(NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        if (fsync) SegmentedFileLog.forceDirectory(logDir);
+        DurableReplace.write(logDir.resolve(TEMP), logDir.resolve(NAME), fsync,
+            ByteBuffer.wrap((version + "\n").getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** True for this file and its temporary (not segments, and not strays worth a warning). */
