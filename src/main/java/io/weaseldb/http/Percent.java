@@ -25,7 +25,7 @@ final class Percent {
                 out[n++] = ' ';
             } else if (b != '%') {
                 out[n++] = b;
-            } else if (i + 2 < e && hex(buf[i + 1]) >= 0 && hex(buf[i + 2]) >= 0) {
+            } else if (isEscape(buf, i, e)) {
                 out[n++] = (byte) (hex(buf[i + 1]) << 4 | hex(buf[i + 2]));
                 i += 2;
             } else {
@@ -38,6 +38,11 @@ final class Percent {
         } catch (CharacterCodingException malformed) {
             return null;
         }
+    }
+
+    /** True when {@code buf[i]} starts a complete escape within {@code [i, e)}: '%' and two hex digits (RFC 3986 pct-encoded). */
+    static boolean isEscape(byte[] buf, int i, int e) {
+        return buf[i] == '%' && i + 2 < e && hex(buf[i + 1]) >= 0 && hex(buf[i + 2]) >= 0;
     }
 
     static int hex(byte b) {

@@ -461,7 +461,7 @@ public final class RequestParser {
         if (!HttpChars.is(b, HttpChars.HOST) || (inHost && (b == '[' || b == ']'))) {
             throw HttpException.badRequest("invalid byte " + HttpChars.describe(b) + " in " + what);
         }
-        if (b == '%' && (p + 2 >= e || Percent.hex(buf[p + 1]) < 0 || Percent.hex(buf[p + 2]) < 0)) {
+        if (b == '%' && !Percent.isEscape(buf, p, e)) {
             throw HttpException.badRequest(what + ": '%' not followed by two hex digits (RFC 3986 pct-encoded)");
         }
     }
