@@ -300,8 +300,7 @@ final class Connection implements Runnable, Exchange {
             if (!responded) sendError(new HttpException(500, "internal_error", "internal error"));
             return false;
         } finally {
-            server.bodyBudget().release(reservedKiB);
-            reservedKiB = 0;
+            releaseBodyBudget();
             server.metrics().bytes(io.bytesRead, io.bytesWritten);
             io.bytesRead = io.bytesWritten = 0;
         }
@@ -638,12 +637,16 @@ final class Connection implements Runnable, Exchange {
     }
 
     /** Answers a protocol error and closes: never parse past an error (no smuggling). */
+    /** Gives this request's share of the body budget back (once: a second call releases nothing). */
+    private void releaseBodyBudget() {
+        server.bodyBudget().release(reservedKiB);
+        reservedKiB = 0;
+    }
+
     private void sendError(HttpException e) {
         server.metrics().parseError(e.code());
         closeAfter = true;
-        // The request is over: its body budget goes back now, not after the linger below (up to 2 s).
-        server.bodyBudget().release(reservedKiB);
-        reservedKiB = 0;
+        releaseBodyBudget();  // the request is over: now, not after the linger below (up to 2 s)
         try {
             if (!responded) {
                 if (parser.head().buffer() == null) routeMetrics = server.noRoute();
