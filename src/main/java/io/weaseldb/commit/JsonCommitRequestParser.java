@@ -104,7 +104,7 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
                 pump();
             }
             if (bad >= 0 && state != State.FAILED) {
-                throw new CommitRequestException("request body: invalid UTF-8 at byte " + utf8.errorOffset());
+                throw invalidUtf8("");
             }
         } catch (CommitRequestException e) {
             fail(e);
@@ -121,8 +121,7 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
         if (state != State.FAILED) {
             try {
                 if (!utf8.complete()) {
-                    throw new CommitRequestException("request body: invalid UTF-8 at byte " + utf8.errorOffset()
-                            + " (the body ends inside a character)");
+                    throw invalidUtf8(" (the body ends inside a character)");
                 }
                 feeder.endOfInput();
                 pump();
@@ -402,6 +401,10 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
     /** Client text echoed in a message, capped so a huge field name cannot inflate the error response. */
     private static String echo(String s) {
         return s.length() <= MAX_ECHO_CHARS ? s : s.substring(0, MAX_ECHO_CHARS) + "...";
+    }
+
+    private CommitRequestException invalidUtf8(String detail) {
+        return new CommitRequestException("request body: invalid UTF-8 at byte " + utf8.errorOffset() + detail);
     }
 
     /** The field whose value was being read (a syntax error inside it names it), else the body as a whole. */
