@@ -215,7 +215,7 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
                         }
                     }
                     default -> {
-                        String name = topField == OPERATIONS ? "operations" : "preconditions";
+                        String name = topFieldName();
                         if (t == JsonToken.START_ARRAY) {
                             inOperations = topField == OPERATIONS;
                             index = -1;
@@ -365,6 +365,10 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
         return parser.getLongValue();
     }
 
+    private String topFieldName() {
+        return TOP_FIELD_NAMES[Integer.numberOfTrailingZeros(topField)];
+    }
+
     private String listName() {
         return inOperations ? "operations" : "preconditions";
     }
@@ -410,7 +414,7 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
     /** The field whose value was being read (a syntax error inside it names it), else the body as a whole. */
     private String where() {
         return switch (state) {
-            case TOP_VALUE -> TOP_FIELD_NAMES[Integer.numberOfTrailingZeros(topField)];
+            case TOP_VALUE -> topFieldName();
             case ELEMENT_VALUE -> CommitRequestException.path(listName(), index, fieldName(elementField));
             case ARRAY -> CommitRequestException.path(listName(), index + 1, null);
             default -> "request body";
