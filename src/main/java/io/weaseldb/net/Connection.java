@@ -25,8 +25,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One client connection, served start to end by its own virtual thread in plain blocking style (like
  * Helidon 4's Http1Connection): read → parse → route → handle → write, repeated for keep-alive and
- * pipelined requests, answering in order. It owns its buffers (the seed's per-connection arena): the read
- * buffer is borrowed from a pool only while a request is in flight, the output buffer is reused.
+ * pipelined requests, answering in order. It owns its buffers (the seed's per-connection arena): an
+ * {@link InputBuffer} for what it reads and an {@link OutputBuffer} reused for its answers.
  */
 final class Connection implements Runnable, Exchange {
     /** Wake signals from the poller. */
@@ -62,9 +62,7 @@ final class Connection implements Runnable, Exchange {
 
     private volatile boolean aborted;
     private Object attachment;
-    private BufferPool.Buf in; // null until a request needs it; the poller takes it back after a long idle wait
-    private int inStart;       // first unconsumed input byte
-    private int inEnd;         // end of input read so far
+    private final InputBuffer input;
     private int headEnd;       // body starts here
     private int bodyPos;       // next body byte to decode
     private int reservedKiB;   // this request's share of the server's body budget
@@ -86,6 +84,7 @@ final class Connection implements Runnable, Exchange {
         this.poller = poller;
         this.ch = ch;
         this.io = new ChannelIo(this, ch);
+        this.input = new InputBuffer(server.smallBuffers(), server.largeBuffers());
         this.parser = new RequestParser(server.limits());
         this.body = new BodyDecoder(server.limits());
         this.out = new OutputBuffer(1024, 64 * 1024); // grows for pipelined or large answers
@@ -159,12 +158,8 @@ final class Connection implements Runnable, Exchange {
      */
     private boolean awaitRequest(boolean first) throws IOException {
         parser.reset();
-        if (inStart == inEnd) {
-            inStart = inEnd = 0;
-            if (in != null && isLarge(in)) { // the big request is done: back to a small buffer for the next
-                in.release();
-                in = null;
-            }
+        if (!input.hasUnconsumed()) {
+            input.restartEmpty();
             flush();
             if (server.draining()) {
                 // A request whose bytes already arrived is in flight, not idle: serve it, as the drain's wake-up
@@ -212,12 +207,8 @@ final class Connection implements Runnable, Exchange {
             } finally {
                 idle = false;
             }
-        } else if (isLarge(in) && in.array.length - inStart < server.headRoom()) {
-            // Keep room for a maximal head after the leftover of a pipelined request. (A small buffer is not
-            // compacted: a head that reaches its end moves to a large one, where it fits from any offset.)
-            System.arraycopy(in.array, inStart, in.array, 0, inEnd - inStart);
-            inEnd -= inStart;
-            inStart = 0;
+        } else {
+            input.makeHeadRoom(server.headRoom());
         }
         return startRequest();
     }
@@ -241,14 +232,10 @@ final class Connection implements Runnable, Exchange {
 
     /** Takes a buffer and reads once without waiting; true if bytes arrived. */
     private boolean readIntoFresh() throws IOException {
-        if (in == null) in = server.smallBuffers().acquire();
-        ByteBuffer v = in.view;
-        v.limit(v.capacity()).position(inEnd);
-        int n = ch.read(v);
+        int n = input.readAvailable(ch);
         ackWake();
         if (n < 0) throw new EndOfStream();
         io.bytesRead += n;
-        inEnd += n;
         return n > 0;
     }
 
@@ -304,13 +291,13 @@ final class Connection implements Runnable, Exchange {
             server.metrics().bytes(io.bytesRead, io.bytesWritten);
             io.bytesRead = io.bytesWritten = 0;
         }
-        inStart = bodyPos;
+        input.consumeTo(bodyPos);
         if (closeAfter) {
             flush();
             return false;
         }
         // Pipelining: answer every buffered request before one write, as long as the output stays small.
-        if (inStart == inEnd || out.size() >= FLUSH_THRESHOLD) flush();
+        if (!input.hasUnconsumed() || out.size() >= FLUSH_THRESHOLD) flush();
         return true;
     }
 
@@ -343,47 +330,26 @@ final class Connection implements Runnable, Exchange {
         }
     }
 
-    private static boolean isLarge(BufferPool.Buf b) {
-        return b.array.length > NetServer.SMALL_BUFFER_BYTES;
-    }
-
     /** Below this much room after the head, a small read buffer moves to a large one for the body. */
     private static final int MIN_BODY_ROOM = 1024;
 
-    /**
-     * Moves the input to a large read buffer at the same offsets (so the parser's views and every position
-     * stay valid) and gives the small one back. Only this connection's thread touches {@code in} while it runs.
-     */
-    private void growInput() {
-        BufferPool.Buf small = in;
-        BufferPool.Buf large = server.largeBuffers().acquire();
-        System.arraycopy(small.array, 0, large.array, 0, inEnd);
-        in = large;
-        parser.rebase(large.array);
-        small.release();
-    }
-
     /** Parses the head, reading as needed; returns where the body starts, or -1 at end of stream. */
     private int readHead() throws IOException, HttpException {
-        int start = inStart;
+        int start = input.start();
         while (true) {
-            if (inEnd > start) {
-                int r = parser.parseHead(in.array, start, inEnd);
+            if (input.end() > start) {
+                int r = parser.parseHead(input.array(), start, input.end());
                 if (r >= 0) return r;
             }
-            if (inEnd == in.array.length) {
-                if (!isLarge(in)) {
-                    growInput();
+            if (input.isFull()) {
+                if (!input.isLarge()) {
+                    input.grow(parser);
                 } else {
                     // Unreachable while the parser enforces limits that fit headRoom; refuse rather than overflow.
                     throw HttpException.headersTooLarge("request head exceeds the read buffer");
                 }
             }
-            ByteBuffer v = in.view;
-            v.limit(v.capacity()).position(inEnd);
-            int n = io.read(v, requestDeadline, false);
-            if (n < 0) return -1;
-            inEnd += n;
+            if (input.read(io, requestDeadline) < 0) return -1;
         }
     }
 
@@ -396,39 +362,30 @@ final class Connection implements Runnable, Exchange {
     private static final int YIELD_BYTES = 64 * 1024;
 
     private void readBodyInto(BodySink sink) throws IOException, HttpException {
-        byte[] a = in.array;
         int sinceYield = 0;
         long decoded = 0;
         while (true) {
-            if (bodyPos < inEnd) {
-                int n = body.decode(a, bodyPos, inEnd, sink);
+            if (bodyPos < input.end()) {
+                int n = body.decode(input.array(), bodyPos, input.end(), sink);
                 bodyPos += n;
                 sinceYield += n;
                 decoded += n;
             }
             if (body.isDone()) return;
-            if (!isLarge(in) && (decoded >= a.length || a.length - headEnd < MIN_BODY_ROOM)) {
-                growInput(); // a large body, or little room after the head: read it in bigger pieces
-                a = in.array;
+            int size = input.array().length;
+            if (!input.isLarge() && (decoded >= size || size - headEnd < MIN_BODY_ROOM)) {
+                input.grow(parser); // a large body, or little room after the head: read it in bigger pieces
             }
             if (sinceYield >= YIELD_BYTES) {
                 sinceYield = 0;
                 Thread.yield(); // let the other connections' threads run (a no-op when none is waiting)
             }
-            // Everything buffered is consumed: reuse the space after the head (the head stays valid for the handler).
-            if (bodyPos == inEnd) bodyPos = inEnd = headEnd;
-            else if (inEnd == a.length) {
-                System.arraycopy(a, bodyPos, a, headEnd, inEnd - bodyPos);
-                inEnd = headEnd + (inEnd - bodyPos);
-                bodyPos = headEnd;
-            }
-            ByteBuffer v = in.view;
-            v.limit(v.capacity()).position(inEnd);
+            bodyPos = input.reclaimBody(headEnd, bodyPos);
             long deadline = Math.min(requestDeadline,
                 BodyBudget.paceDeadline(reservedKiB, reservedAt, decoded, server.requestTimeoutNanos()));
             int n;
             try {
-                n = io.read(v, deadline, false);
+                n = input.read(io, deadline);
             } catch (ChannelIo.TimeoutException e) {
                 if (deadline == requestDeadline) throw e;
                 server.metrics().timeout("body_pace");
@@ -437,7 +394,6 @@ final class Connection implements Runnable, Exchange {
                     + " ms (a body must keep pace to arrive within request_timeout_sec)");
             }
             if (n < 0) throw new EndOfStream();
-            inEnd += n;
         }
     }
 
@@ -589,11 +545,8 @@ final class Connection implements Runnable, Exchange {
 
     @Override
     public boolean peerClosed() {
-        if (in == null) in = server.smallBuffers().acquire();
-        ByteBuffer v = in.view;
-        v.clear();
         try {
-            return ch.read(v) < 0;
+            return ch.read(input.scratch()) < 0;
         } catch (IOException e) {
             return true; // reset
         }
@@ -636,13 +589,13 @@ final class Connection implements Runnable, Exchange {
         }
     }
 
-    /** Answers a protocol error and closes: never parse past an error (no smuggling). */
     /** Gives this request's share of the body budget back (once: a second call releases nothing). */
     private void releaseBodyBudget() {
         server.bodyBudget().release(reservedKiB);
         reservedKiB = 0;
     }
 
+    /** Answers a protocol error and closes: never parse past an error (no smuggling). */
     private void sendError(HttpException e) {
         server.metrics().parseError(e.code());
         closeAfter = true;
@@ -672,13 +625,10 @@ final class Connection implements Runnable, Exchange {
      */
     private void lingerBeforeClose() throws IOException {
         ch.shutdownOutput();
-        if (in == null) in = server.smallBuffers().acquire();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         long budget = 256 * 1024;
-        ByteBuffer v = in.view;
         while (budget > 0) {
-            v.clear();
-            int n = io.read(v, until, false);
+            int n = io.read(input.scratch(), until, false);
             if (n < 0) return;
             budget -= n;
         }
@@ -692,33 +642,17 @@ final class Connection implements Runnable, Exchange {
         } catch (IOException ignored) {
             // already closed
         }
-        BufferPool.Buf b = (BufferPool.Buf) IN.getAndSet(this, null); // the poller may take it concurrently
-        if (b != null) b.release();
+        input.release(); // the poller may be taking it concurrently: see InputBuffer
     }
 
     /** A connection idle longer than this gives its read buffer back to the pool. */
     static final long IDLE_BUFFER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     /**
-     * Called by the poller's scan: takes the read buffer of a connection parked idle for longer than
-     * {@link #IDLE_BUFFER_NANOS}. Safe without locking because such a thread does not touch {@code in} until
-     * it is woken, and every wake-up but {@link #abort} comes from this same poller thread; {@link #close}
-     * (the abort path) takes the buffer with getAndSet, so exactly one of the two releases it.
+     * Called by the poller's scan: a connection parked idle for longer than {@link #IDLE_BUFFER_NANOS} gives its
+     * read buffer back (see {@link InputBuffer#releaseIfIdle}).
      */
     void releaseIdleBuffer(long now) {
-        if (idle && waitingOps != 0 && signal == 0 && now - idleSince > IDLE_BUFFER_NANOS && in != null) {
-            BufferPool.Buf b = (BufferPool.Buf) IN.getAndSet(this, null);
-            if (b != null) b.release();
-        }
-    }
-
-    private static final java.lang.invoke.VarHandle IN;
-
-    static {
-        try {
-            IN = java.lang.invoke.MethodHandles.lookup().findVarHandle(Connection.class, "in", BufferPool.Buf.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        if (idle && waitingOps != 0 && signal == 0 && now - idleSince > IDLE_BUFFER_NANOS) input.releaseIfIdle();
     }
 }
