@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every configuration key with its default, range and one-line doc. {@code config/weaseldb.toml} and the
- * README's config reference mirror this table; {@code ConfigSchemaTest} keeps them in step.
+ * Every configuration key with its default, range and one-line doc. {@code config/weaseldb.toml}, the README's
+ * config reference and the Helm chart's values.schema.json mirror this table; {@code ConfigLoaderTest} and
+ * {@code ConfigDocsTest} keep them in step.
  */
 final class Schema {
     private Schema() { }

@@ -12,12 +12,14 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,17 +42,25 @@ class HelmChartTest {
     static final Path CHART = Path.of(System.getProperty("basedir", "")).toAbsolutePath().resolve("deploy/helm/weaseldb");
     private static final String NAMESPACE = "weaseldb-test";
 
-    /** Every key the server reads (the config reference), by TOML table. */
-    static final Map<String, List<String>> CONFIG_KEYS = Map.of(
-            "http", List.of("bind_address", "port", "accept_threads", "network_threads", "keepalive_timeout_sec",
-                    "request_timeout_sec", "drain_timeout_sec", "write_timeout_sec", "max_connections",
-                    "max_request_size_bytes", "max_inflight_body_bytes", "max_header_bytes", "max_request_line_bytes"),
-            "http.pipelines.commit_status", List.of("ring_buffer_size", "threads"),
-            "storage", List.of("data_dir", "fsync", "retain_versions", "segment_bytes"),
-            "commit", List.of("max_key_bytes", "max_value_bytes", "min_request_id_length",
-                    "request_id_retention_hours", "request_id_retention_versions", "conflict_window_versions"),
-            "subscription", List.of("keepalive_interval_seconds", "max_buffer_size_bytes"),
-            "metrics", List.of("enabled"));
+    /**
+     * Every key the server reads, by TOML table: those of the shipped config/weaseldb.toml, which
+     * ConfigLoaderTest holds to the config schema (every key, at its default).
+     */
+    static final Map<String, List<String>> CONFIG_KEYS = shippedConfigKeys();
+
+    private static Map<String, List<String>> shippedConfigKeys() {
+        try {
+            TomlParseResult shipped = Toml.parse(CHART.resolve("../../../config/weaseldb.toml").normalize());
+            Map<String, List<String>> keys = new TreeMap<>();
+            for (String dotted : shipped.dottedKeySet()) {
+                int dot = dotted.lastIndexOf('.');
+                keys.computeIfAbsent(dotted.substring(0, dot), t -> new ArrayList<>()).add(dotted.substring(dot + 1));
+            }
+            return keys;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     private static List<Yaml> defaults;
 
