@@ -48,8 +48,11 @@ public final class HttpMetrics {
         for (String k : PARSE_ERROR_KINDS) parseError(k, 0);
     }
 
-    /** Timeout kinds: request (408), keepalive (idle close), write (client stopped reading). */
-    public static final String[] TIMEOUT_KINDS = {"request", "keepalive", "write"};
+    /**
+     * Timeout kinds: request (408), keepalive (idle close), write (client stopped reading), body_pace (408: a
+     * body fell behind the pace its budget reservation needs).
+     */
+    public static final String[] TIMEOUT_KINDS = {"request", "keepalive", "write", "body_pace"};
     /** Error codes of requests refused before a handler ran (HttpException codes). */
     public static final String[] PARSE_ERROR_KINDS = {"bad_request", "uri_too_long", "header_too_large",
         "payload_too_large", "not_implemented", "version_not_supported", "request_timeout", "internal_error", "overloaded"};
@@ -83,7 +86,7 @@ public final class HttpMetrics {
     }
 
     private void timeout(String kind, int n) {
-        kind("weaseldb.http.timeouts", "kind", kind, "connections timed out (request, keepalive, write)").increment(n);
+        kind("weaseldb.http.timeouts", "kind", kind, "connections timed out (request, keepalive, write, body_pace)").increment(n);
     }
 
     public void bytes(long read, long written) {

@@ -11,8 +11,12 @@ import io.weaseldb.deploy.DashboardTest;
 import io.weaseldb.server.RawClient;
 import io.weaseldb.server.TestServer;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -25,8 +29,9 @@ class DashboardMetricsExistTest {
     static final Set<String> PENDING_CHANGE_FEED = Set.of("weaseldb_subscribers", "weaseldb_subscribers_disconnected_total");
 
     /**
-     * Tagged counters Micrometer registers on their first increment: absent (not 0) until the first rejected
-     * connection, parse error or timeout, so rate() panels show "No data" instead of 0 on a healthy server.
+     * Tagged counters Micrometer would register only on their first increment (absent, not 0, until the first
+     * rejected connection, parse error or timeout, so rate() panels would show "No data" on a healthy server);
+     * the server registers their known label values at 0 at start.
      */
     static final Set<String> PENDING_LAZY = Set.of("weaseldb_connections_rejected_total",
         "weaseldb_http_parse_errors_total", "weaseldb_http_timeouts_total");
@@ -54,6 +59,41 @@ class DashboardMetricsExistTest {
             exerciseHappyPath(srv);
             assertExported(srv, PENDING_LAZY);
         }
+    }
+
+    /**
+     * The README says error counters are registered at 0 for every known label value: every value its metrics
+     * table lists for a counter is exported by a fresh server (a missing one shows "No data" until the first
+     * such error, and alert rules on it never fire).
+     */
+    @Test
+    void everyCounterLabelValueTheReadmeListsExistsBeforeItsFirstIncrement() throws IOException {
+        Set<String> expected = readmeCounterLabelValues();
+        assertTrue(expected.size() >= 10, () -> "the README's metrics table looks unparsed: " + expected);
+        try (TestServer srv = TestServer.start()) {
+            exerciseHappyPath(srv);
+            String exposition = scrape(srv.port);
+            for (String series : expected) {
+                assertTrue(exposition.lines().anyMatch(l -> l.startsWith(series.substring(0, series.indexOf('{')) + "{")
+                        && l.contains(series.substring(series.indexOf('{') + 1, series.length() - 1))),
+                    () -> "README lists " + series + " but a fresh server does not export it");
+            }
+        }
+    }
+
+    /** "name{label=\"value\"}" for every value in the labels column of a README counter row. */
+    private static Set<String> readmeCounterLabelValues() throws IOException {
+        Set<String> out = new TreeSet<>();
+        Pattern row = Pattern.compile("^\\| `(weaseldb_\\w+_total)` \\| counter \\| `(\\w+)` \\(([^)]*)\\)");
+        for (String line : Files.readAllLines(Path.of("README.md"))) {
+            Matcher m = row.matcher(line);
+            if (!m.find()) continue;
+            Matcher v = Pattern.compile("`(\\w+)`").matcher(m.group(3));
+            while (v.find()) {
+                out.add(m.group(1) + "{" + m.group(2) + "=\"" + v.group(1) + "\"}");
+            }
+        }
+        return out;
     }
 
     @Test
