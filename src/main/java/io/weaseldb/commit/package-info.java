@@ -3,6 +3,7 @@
  * (JSON first), precondition checking against the in-memory conflict history, request-id bookkeeping
  * (dedup, bans, retention) and the commit/status pipeline stages.
  *
- * <p>May call: {@code storage}, {@code pipeline}, {@code metrics}. Knows nothing about sockets.
+ * <p>May call: {@code storage}, {@code pipeline}; jackson-core (request parsing, answers), Micrometer (its meters).
+ * Knows nothing about sockets.
  */
 package io.weaseldb.commit;

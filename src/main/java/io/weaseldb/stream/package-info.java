@@ -5,7 +5,7 @@
  * truncates the log according to retention policies and {@code [storage] retain_versions}.
  *
  * <p>Owns: subscriber state, the lag limit and its disconnects, log truncation scheduling.
- * May call: {@code storage}, {@code metrics} (Micrometer). Knows nothing about HTTP: the api package adapts an
+ * May call: {@code storage}; jackson-core (event JSON), Micrometer (its meters). Knows nothing about HTTP: the api package adapts an
  * exchange to a {@link io.weaseldb.stream.StreamControl} and an {@link java.io.OutputStream}.
  */
 package io.weaseldb.stream;
