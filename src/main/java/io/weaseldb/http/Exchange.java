@@ -1,9 +1,8 @@
 package io.weaseldb.http;
 
-import java.util.function.Consumer;
-
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.function.Consumer;
 
 /**
  * One request/response on a connection, as a handler sees it. Implemented by the network layer; every
@@ -25,8 +24,11 @@ public interface Exchange {
     /** Sends a complete response with Content-Length. {@code headers} are name/value pairs. */
     void respond(int status, String contentType, byte[] body, int off, int len, String... headers) throws IOException;
 
+    /** For {@code respond} without extra headers: an empty varargs call would allocate a new array per response. */
+    String[] NO_HEADERS = {};
+
     default void respond(int status, String contentType, byte[] body) throws IOException {
-        respond(status, contentType, body, 0, body.length);
+        respond(status, contentType, body, 0, body.length, NO_HEADERS);
     }
 
     /**

@@ -95,8 +95,15 @@ public final class Router {
      * for this method, or null when nothing matches (404).
      */
     public Object match(RequestHead head) {
-        for (Entry e : exact) if (head.pathEquals(e.path)) return pick(e, head.method());
-        for (Entry e : prefixes) if (head.pathStartsWith(e.path)) return pick(e, head.method());
+        // Indexed loops: a for-each's iterator was an allocation per request (not scalar-replaced here).
+        for (int i = 0, n = exact.size(); i < n; i++) {
+            Entry e = exact.get(i);
+            if (head.pathEquals(e.path)) return pick(e, head.method());
+        }
+        for (int i = 0, n = prefixes.size(); i < n; i++) {
+            Entry e = prefixes.get(i);
+            if (head.pathStartsWith(e.path)) return pick(e, head.method());
+        }
         return null;
     }
 

@@ -16,11 +16,13 @@ import io.weaseldb.metrics.HttpMetrics.RouteMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * One client connection, served start to end by its own virtual thread in plain blocking style (like
@@ -100,7 +102,7 @@ final class Connection implements Runnable, Exchange {
         waitingOps = ops; // volatile write after deadline: the poller's scan reads ops first, then deadline
         try {
             poller.arm(key, ops);
-        } catch (java.nio.channels.CancelledKeyException closed) {
+        } catch (CancelledKeyException closed) {
             waitingOps = 0;
             return CLOSED; // closed under us (abort, server stop)
         }
@@ -553,7 +555,7 @@ final class Connection implements Runnable, Exchange {
     }
 
     @Override
-    public java.util.function.Consumer<Thread> threadWaker() {
+    public Consumer<Thread> threadWaker() {
         return poller.waker;
     }
 

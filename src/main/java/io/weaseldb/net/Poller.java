@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.jctools.queues.MpscArrayQueue;
 
 /**
@@ -62,7 +63,9 @@ final class Poller implements Runnable {
     private final MpscArrayQueue<Thread> wakes = new MpscArrayQueue<>(WAKE_QUEUE_CAPACITY);
     private static final int WAKE_QUEUE_CAPACITY = 1 << 14;
     /** {@link #wakeLater} as a reusable reference, handed to connections. */
-    final java.util.function.Consumer<Thread> waker = this::wakeLater;
+    final Consumer<Thread> waker = this::wakeLater;
+    /** {@link #onReady} as one reference: a method reference in the select call would be a new object per round. */
+    private final Consumer<SelectionKey> onReady = this::onReady;
     private long nextScan;
 
     Poller(int index) throws IOException {
@@ -234,9 +237,9 @@ final class Poller implements Runnable {
         sleeping.set(true);
         try {
             if (wakes.isEmpty()) {  // after sleeping = true: see wakeLater
-                selector.select(this::onReady, timeoutMs);
+                selector.select(onReady, timeoutMs);
             } else {
-                selector.selectNow(this::onReady);
+                selector.selectNow(onReady);
             }
         } finally {
             sleeping.set(false);
