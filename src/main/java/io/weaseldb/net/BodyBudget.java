@@ -53,12 +53,18 @@ final class BodyBudget {
      * within the request timeout. The budget is reserved by declared length, so without this, 70 clients
      * declaring 1 MB and sending 1 KB/s held a 64 MiB budget until their 408s and every other commit waited
      * (4.8 s per commit); now holding budget costs the holder upload bandwidth (budget / request timeout).
-     * {@link Long#MAX_VALUE} for a body that holds none.
+     * Enforced only while the budget is {@link #contended}: a slow body that keeps nobody waiting has until its
+     * request deadline, as API.md promises. {@link Long#MAX_VALUE} for a body that holds none.
      */
     static long paceDeadline(int reservedKiB, long reservedAt, long received, long requestTimeoutNanos) {
         if (reservedKiB == 0) return Long.MAX_VALUE;
         double share = (double) (received + 1) / (reservedKiB * 1024.0);
         return reservedAt + PACE_GRACE_NANOS + (long) (share * requestTimeoutNanos);
+    }
+
+    /** True while some request waits for budget: only then does a body behind its pace take anything from anyone. */
+    boolean contended() {
+        return kib.hasQueuedThreads();
     }
 
     void release(int reservedKiB) {

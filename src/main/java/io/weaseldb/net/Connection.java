@@ -389,11 +389,15 @@ final class Connection implements Runnable, Exchange {
             try {
                 n = input.read(io, deadline);
             } catch (ChannelIo.TimeoutException e) {
-                if (deadline == requestDeadline) throw e;
+                if (deadline == requestDeadline || System.nanoTime() - requestDeadline >= 0) throw e;
+                // Behind its pace. With nobody waiting for the budget it harms no one: wait on (the passed pace
+                // deadline makes the poller's next scan, within 0.1 s, ask again), up to the request deadline.
+                if (!server.bodyBudget().contended()) continue;
                 server.metrics().timeout("body_pace");
                 throw new HttpException(408, "request_timeout", "request body too slow: " + decoded + " of "
                     + (reservedKiB * 1024L) + " reserved bytes after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - reservedAt)
-                    + " ms (a body must keep pace to arrive within request_timeout_sec)");
+                    + " ms while other requests wait for the body budget (a body must then keep pace to arrive within"
+                    + " request_timeout_sec)");
             }
             if (n < 0) throw new EndOfStream();
         }

@@ -137,6 +137,36 @@ class LimitsAndLifecycleTest {
     }
 
     /**
+     * The pace rule guards the shared body budget, so it applies only while other requests wait for it: a body
+     * that pauses past its pace with nobody waiting still has until its request deadline (API.md: 408 only for a
+     * request not complete within request_timeout_sec).
+     */
+    @Test
+    void aSlowBodyThatKeepsNobodyWaitingHasUntilItsRequestDeadline() throws Exception {
+        // Room for both bodies: nobody waits for the budget.
+        try (TestServer srv = TestServer.start("max_inflight_body_bytes = 8192\nrequest_timeout_sec = 4\n", "",
+                CoreHttpTest::testRoutes);
+             RawClient slow = new RawClient(srv.port, 10_000);
+             RawClient stalled = new RawClient(srv.port, 10_000)) {
+            long start = System.nanoTime();
+            slow.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n" + "a".repeat(100));
+            stalled.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n" + "a".repeat(100));
+            TestServer.awaitTrue("both bodies are being read", Duration.ofSeconds(5), () -> srv.bodyBudgetAvailableKiB() == 0);
+            // The client's own pause (what is under test, not synchronisation): its pace deadline is about 1.1 s
+            // after the reservation, its request deadline 4 s after its first byte.
+            Thread.sleep(2000);
+            RawClient.Response r = slow.send("a".repeat(3900)).read();
+            assertEquals(200, r.status(), r.bodyText());
+            assertEquals(4000, r.body().length);
+            // Behind its pace and never finished: the request deadline still ends it.
+            RawClient.Response cut = stalled.read();
+            assertEquals(408, cut.status(), cut.bodyText());
+            assertTrue(cut.bodyText().contains("not received within 4 s"), cut.bodyText());
+            assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(3900), "not before its request deadline");
+        }
+    }
+
+    /**
      * Request bodies share a memory budget (http.max_inflight_body_bytes): a body that does not fit waits for
      * the ones before it, and gets 503 overloaded with Retry-After when its request deadline passes first.
      */
