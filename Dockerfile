@@ -48,8 +48,8 @@ WORKDIR /var/lib/weaseldb
 USER 10001:10001
 EXPOSE 8080
 # Heap sized from the container's memory limit; die (and get restarted) on OOM rather than
-# limp on. jctools uses sun.misc.Unsafe, which JDK 24+ warns about unless allowed.
-ENV JAVA_OPTS="-XX:MaxRAMPercentage=75.0 -XX:MaxGCPauseMillis=10 -XX:+ExitOnOutOfMemoryError --sun-misc-unsafe-memory-access=allow"
+# limp on. (The server uses JCTools' atomic queues only: no sun.misc.Unsafe warning to allow.)
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=75.0 -XX:MaxGCPauseMillis=10 -XX:+ExitOnOutOfMemoryError"
 # sh -c so $JAVA_OPTS is word-split; exec so java is PID 1 and receives SIGTERM directly
 # (graceful drain). Arguments (CMD, or Kubernetes `args`) arrive as "$@".
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /opt/weaseldb/weaseldb.jar \"$@\"", "weaseldb"]

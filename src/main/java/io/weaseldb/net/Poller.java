@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import org.jctools.queues.MpscArrayQueue;
+import org.jctools.queues.atomic.MpscAtomicArrayQueue;
 
 /**
  * A poller loop: one platform thread owning one epoll-backed {@link Selector}. Connection threads (virtual)
@@ -58,9 +58,10 @@ final class Poller implements Runnable {
     /**
      * Connection threads to unpark on behalf of other threads (pipeline stages): see {@link #wakeLater}. Bounded
      * by the connections, each waiting for at most one such wake-up at a time; if it is ever full, the waker
-     * unparks directly.
+     * unparks directly. JCTools' atomic variant, as in {@link BufferPool}: the Unsafe one made JDK 24+ print a
+     * sun.misc.Unsafe deprecation warning at the first commit.
      */
-    private final MpscArrayQueue<Thread> wakes = new MpscArrayQueue<>(WAKE_QUEUE_CAPACITY);
+    private final MpscAtomicArrayQueue<Thread> wakes = new MpscAtomicArrayQueue<>(WAKE_QUEUE_CAPACITY);
     private static final int WAKE_QUEUE_CAPACITY = 1 << 14;
     /** {@link #wakeLater} as a reusable reference, handed to connections. */
     final Consumer<Thread> waker = this::wakeLater;
