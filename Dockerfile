@@ -8,7 +8,8 @@
 # orchestrator (see deploy/helm/weaseldb), which can tell the two apart; Docker's single
 # health bit cannot.
 
-# The build needs JDK 23+ because .mvn/jvm.config passes --sun-misc-unsafe-memory-access.
+# Any JDK >= 21 builds it (.mvn/jvm.config's --sun-misc-unsafe-memory-access, which quiets Maven's own
+# Unsafe warnings on JDK 24+, is ignored by older JVMs); the images default to 25.
 ARG JDK_IMAGE=eclipse-temurin:25-jdk
 ARG JRE_IMAGE=eclipse-temurin:25-jre
 
