@@ -25,7 +25,18 @@ public final class Main {
 
     private Main() { }
 
+    /**
+     * One line per log record (the JDK's default takes two: date and source, then level and message), so log
+     * collectors see whole records: {@code 2026-11-26 18:39:28.123 INFO io.weaseldb.storage.SegmentedFileLog:
+     * commit log ...}. A format given with {@code -Djava.util.logging.SimpleFormatter.format} wins.
+     */
+    static final String LOG_FORMAT = "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n";
+
     public static void main(String[] args) throws Exception {
+        // Before anything logs: the JDK's logging reads it once, when its first logger is made.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", LOG_FORMAT);
+        }
         Path configFile = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {

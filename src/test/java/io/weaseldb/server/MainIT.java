@@ -179,6 +179,9 @@ class MainIT {
         try (JarProcess p = JarProcess.start("--config", cfg.toString())) {
             int port = p.awaitListening();
             assertTrue(p.output().contains("1 poller thread(s), 1 carrier thread(s)"), p.output());
+            // Log records are one line each (Main.LOG_FORMAT), level and source before the message.
+            assertTrue(java.util.regex.Pattern.compile("(?m)^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO "
+                + "io\\.weaseldb\\.storage\\.SegmentedFileLog: commit log ").matcher(p.output()).find(), p.output());
             // Keep 16 connections busy at once: the JDK's default scheduler would start a carrier per core.
             java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(16);
             try {
