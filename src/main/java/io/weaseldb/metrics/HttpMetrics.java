@@ -53,6 +53,7 @@ public final class HttpMetrics {
      * body fell behind the pace its budget reservation needs).
      */
     public static final String[] TIMEOUT_KINDS = {"request", "keepalive", "write", "body_pace"};
+    private static final String TIMEOUTS_DESCRIPTION = "connections timed out (" + String.join(", ", TIMEOUT_KINDS) + ")";
     /** Error codes of requests refused before a handler ran (HttpException codes). */
     public static final String[] PARSE_ERROR_KINDS = {"bad_request", "uri_too_long", "header_too_large",
         "payload_too_large", "not_implemented", "version_not_supported", "request_timeout", "internal_error", "overloaded"};
@@ -86,7 +87,7 @@ public final class HttpMetrics {
     }
 
     private void timeout(String kind, int n) {
-        kind("weaseldb.http.timeouts", "kind", kind, "connections timed out (request, keepalive, write, body_pace)").increment(n);
+        kind("weaseldb.http.timeouts", "kind", kind, TIMEOUTS_DESCRIPTION).increment(n);
     }
 
     public void bytes(long read, long written) {

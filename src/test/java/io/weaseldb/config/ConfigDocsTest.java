@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import io.weaseldb.JsonTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -41,7 +37,9 @@ class ConfigDocsTest {
     /** Every key has a property of its type in the chart's schema, and an integer key has the server's range. */
     @Test
     void helmSchemaAllowsWhatTheServerAllows() throws IOException {
-        Map<String, Object> config = child(readJson(HELM_SCHEMA), "properties", "config");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> schema = (Map<String, Object>) JsonTree.parse(Files.readString(HELM_SCHEMA));
+        Map<String, Object> config = child(schema, "properties", "config");
         for (Map.Entry<String, List<Key>> table : Schema.TABLES.entrySet()) {
             Map<String, Object> node = config;
             for (String part : table.getKey().replace("*", Schema.PIPELINES.get(0)).split("\\.")) {
@@ -82,41 +80,5 @@ class ConfigDocsTest {
             assertNotNull(o, () -> HELM_SCHEMA + " lacks " + String.join(".", path));
         }
         return (Map<String, Object>) o;
-    }
-
-    /** Objects as maps, arrays as lists, scalars as Java values: enough of JSON for a schema file. */
-    private static Map<String, Object> readJson(Path file) throws IOException {
-        try (JsonParser p = new JsonFactory().createParser(file.toFile())) {
-            p.nextToken();
-            @SuppressWarnings("unchecked")
-            Map<String, Object> root = (Map<String, Object>) value(p);
-            return root;
-        }
-    }
-
-    private static Object value(JsonParser p) throws IOException {
-        JsonToken t = p.currentToken();
-        switch (t) {
-            case START_OBJECT: {
-                Map<String, Object> m = new LinkedHashMap<>();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    p.nextToken();
-                    m.put(name, value(p));
-                }
-                return m;
-            }
-            case START_ARRAY: {
-                List<Object> l = new ArrayList<>();
-                while (p.nextToken() != JsonToken.END_ARRAY) l.add(value(p));
-                return l;
-            }
-            case VALUE_STRING: return p.getText();
-            case VALUE_NUMBER_INT: return p.getLongValue();
-            case VALUE_NUMBER_FLOAT: return p.getDoubleValue();
-            case VALUE_TRUE: return true;
-            case VALUE_FALSE: return false;
-            default: return null;
-        }
     }
 }
