@@ -190,13 +190,7 @@ public final class SegmentedFileLog implements CommitLog {
         SegmentSpare.deleteLeftover(logDir);
         LogRecovery.Recovered recovered = LogRecovery.recover(logDir, opts.maxRecordBytes(), opts.indexInterval());
         OptionalLong floor = TruncationFloor.read(logDir);
-        long oldestOnDisk = recovered == null ? -1 : recovered.segments().get(0).firstVersion;
-        if (floor.isPresent() && (recovered == null || oldestOnDisk > floor.getAsLong())) {
-            throw new CorruptLogException(recovered == null ? logDir : recovered.segments().get(0).path, 0,
-                "segments holding versions " + floor.getAsLong() + ".." + (recovered == null ? "" : String.valueOf(oldestOnDisk - 1))
-                + " are missing: retention only ever truncated the log below version " + floor.getAsLong()
-                + " (" + logDir.resolve(TruncationFloor.NAME) + ")");
-        }
+        if (floor.isPresent()) refuseMissingSegments(logDir, floor.getAsLong(), recovered);
         Segment[] initial;
         FileChannel channel;
         long size;
@@ -361,6 +355,22 @@ public final class SegmentedFileLog implements CommitLog {
     }
 
     /** Creates the file with its header, durable (file and directory entry) when {@code fsync}; timed when {@code timer} is given. */
+    /**
+     * Retention deletes only segments below the floor: segments missing at or above it (the whole log, or the
+     * oldest ones) were lost some other way, with acknowledged commits in them.
+     */
+    private static void refuseMissingSegments(Path logDir, long floor, LogRecovery.Recovered recovered) throws CorruptLogException {
+        String why = " are missing: retention only ever truncated the log below version " + floor
+            + " (" + logDir.resolve(TruncationFloor.NAME) + ")";
+        if (recovered == null) {
+            throw new CorruptLogException(logDir, 0, "segments holding versions " + floor + ".." + why);
+        }
+        Segment oldest = recovered.segments().get(0);
+        if (oldest.firstVersion > floor) {
+            throw new CorruptLogException(oldest.path, 0, "segments holding versions " + floor + ".." + (oldest.firstVersion - 1) + why);
+        }
+    }
+
     private static FileChannel createSegmentFile(Segment segment, Path logDir, boolean fsync, Timer timer) throws IOException {
         FileChannel ch = FileChannel.open(segment.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
