@@ -58,6 +58,8 @@ public final class RequestIdIndex {
      */
     private long[] table = new long[1024];
     private int tableSize;
+    /** Bumped by every change to the table, so that a remembered lookup ({@link #find}) knows it is stale. */
+    private int tableChanges;
     /** Per process, so ids that collide cannot be computed ahead (clients choose them). */
     private final long hashSeed = new SplittableRandom().nextLong();
     private long lastVersion;
@@ -248,25 +250,43 @@ public final class RequestIdIndex {
         return (isBan(slotValue) ? bans : commits).hash(position(slotValue));
     }
 
+    // The last lookup: a commit looks its id up (committed?) and then records it, with no change to the table
+    // in between, so the insert reuses the lookup's slot instead of probing again (each probe of a large table
+    // is a cache miss, and so is each passed id's queue entry).
+    private byte[] foundId;
+    private int foundSlot;
+    private int foundAtChange;
+
     /** The slot holding id, or {@code -(empty slot where it would go) - 1}. */
     private int find(byte[] id, int hash) {
+        if (id == foundId && foundAtChange == tableChanges) {
+            return foundSlot;
+        }
         int mask = table.length - 1;
-        for (int i = hash & mask; ; i = (i + 1) & mask) {
+        int i = hash & mask;
+        while (true) {
             long value = table[i];
             if (value == 0) {
-                return -i - 1;
+                i = -i - 1;
+                break;
             }
             IdQueue queue = isBan(value) ? bans : commits;
             long position = position(value);
             if (queue.hash(position) == hash && queue.idEquals(position, id)) {
-                return i;
+                break;
             }
+            i = (i + 1) & mask;
         }
+        foundId = id;
+        foundSlot = i;
+        foundAtChange = tableChanges;
+        return i;
     }
 
     /** Points id's slot at a new entry (its previous one, if any, is superseded). */
     private void put(byte[] id, int hash, long value) {
         int slot = find(id, hash);
+        tableChanges++;
         if (slot >= 0) {
             table[slot] = value;
             return;
@@ -295,6 +315,7 @@ public final class RequestIdIndex {
      * between its home slot and where it sits.
      */
     private void deleteSlot(int i) {
+        tableChanges++;
         int mask = table.length - 1;
         int hole = i;
         for (int j = (i + 1) & mask; table[j] != 0; j = (j + 1) & mask) {
@@ -311,6 +332,7 @@ public final class RequestIdIndex {
     }
 
     private void rehash(int capacity) {
+        tableChanges++;
         long[] old = table;
         table = new long[capacity];
         int mask = capacity - 1;
