@@ -160,6 +160,7 @@ final class Connection implements Runnable, Exchange {
      */
     private boolean awaitRequest(boolean first) throws IOException {
         parser.reset();
+        dropEmptyLines();
         if (!input.hasUnconsumed()) {
             input.restartEmpty();
             flush();
@@ -181,9 +182,12 @@ final class Connection implements Runnable, Exchange {
             idleSince = now;
             idle = true;
             try {
+                // A new connection usually has its request already; between keep-alive requests it rarely does.
+                boolean readFirst = first;
                 while (true) {
-                    // A new connection usually has its request already; between keep-alive requests it rarely does.
-                    if (!first || !readIntoFresh()) {
+                    boolean got = readFirst && readIntoFresh();
+                    readFirst = false;
+                    if (!got) {
                         int s = await(SelectionKey.OP_READ, idleDeadline);
                         if (s == TIMED_OUT) {
                             if (first) {
@@ -202,7 +206,9 @@ final class Connection implements Runnable, Exchange {
                         }
                         if (!readIntoFresh()) continue;
                     }
-                    break;
+                    dropEmptyLines();
+                    if (input.hasUnconsumed()) break;
+                    input.restartEmpty();  // only empty lines: still idle, and the same deadline still runs
                 }
             } catch (EndOfStream e) {
                 return false;
@@ -213,6 +219,25 @@ final class Connection implements Runnable, Exchange {
             input.makeHeadRoom(server.headRoom());
         }
         return startRequest();
+    }
+
+    /**
+     * Drops the empty lines (CRLF or bare LF, as the parser skips them) before a request: RFC 9112 §2.2 asks
+     * servers to ignore them (some clients send one after a POST body), so they neither start a request nor its
+     * timeout; a keep-alive connection that gets only empty lines stays idle and closes quietly at its idle
+     * deadline. A CR not yet followed by its LF is left to the parser.
+     */
+    private void dropEmptyLines() {
+        int p = input.start();
+        int end = input.end();
+        if (p >= end) return;
+        byte[] a = input.array();
+        while (p < end) {
+            if (a[p] == '\n') p++;
+            else if (a[p] == '\r' && end - p >= 2 && a[p + 1] == '\n') p += 2;
+            else break;
+        }
+        input.consumeTo(p);
     }
 
     private boolean startRequest() {

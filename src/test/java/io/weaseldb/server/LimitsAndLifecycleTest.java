@@ -59,6 +59,28 @@ class LimitsAndLifecycleTest {
         }
     }
 
+    /**
+     * RFC 9112 §2.2: empty lines before a request are ignored, so they must not start a request's timeout: a
+     * client that sends an extra CRLF after its request (some do, after a POST body) keeps an idle keep-alive
+     * connection, closed quietly at the idle deadline, not a 408 at the request deadline.
+     */
+    @Test
+    void emptyLinesBetweenRequestsLeaveTheConnectionIdle() throws Exception {
+        try (TestServer srv = TestServer.start("request_timeout_sec = 1\nkeepalive_timeout_sec = 3\n")) {
+            try (RawClient c = new RawClient(srv.port)) {
+                long t0 = System.nanoTime();
+                assertEquals(200, c.send(GET_OK + "\r\n").read().status());
+                Thread.sleep(1500); // the client's pace: past the request deadline the CRLF would have started
+                assertEquals(200, c.send("\r\n\r\n" + GET_OK).read().status());
+                c.send("\r\n");
+                assertTrue(c.closedByServer(), "closed without an answer (a 408 would be bytes before the close)");
+                long ms = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+                assertTrue(ms >= 4000, "closed after " + ms + " ms: before the 3 s keep-alive timeout after the second answer");
+            }
+            srv.awaitNoConnections();
+        }
+    }
+
     @Test
     void connectionsOverTheLimitGet503AndExistingOnesAreUnaffected() throws Exception {
         try (TestServer srv = TestServer.start("max_connections = 3\n")) {
