@@ -141,8 +141,51 @@ public final class Metrics implements AutoCloseable {
         return out.toByteArray();
     }
 
-    private static boolean wantsOpenMetrics(String accept) {
-        return accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("application/openmetrics-text");
+    /**
+     * Content negotiation (RFC 9110 §12.5.1) between the two formats: each gets the weight of the most specific
+     * media range that matches it ({@code application/openmetrics-text}, then {@code application/*}, then
+     * {@code *}{@code /*}); OpenMetrics when its weight is above zero and above Prometheus text's, or equal to it
+     * and asked for by name (Prometheus sends {@code application/openmetrics-text;version=1.0.0,...,text/plain;
+     * version=0.0.4;q=0.5,*}{@code /*;q=0.1}). {@code q=0} means "not acceptable".
+     */
+    static boolean wantsOpenMetrics(String accept) {
+        if (accept == null) return false;
+        double[] om = {-1, -1, -1};   // weight from the exact type, type/*, */* (-1: no such range)
+        double[] text = {-1, -1, -1};
+        for (String element : accept.split(",")) {
+            String[] parts = element.split(";");
+            String range = parts[0].trim().toLowerCase(java.util.Locale.ROOT);
+            if (range.isEmpty()) continue;
+            double q = 1;
+            for (int i = 1; i < parts.length; i++) {
+                String param = parts[i].trim();
+                if (param.length() > 2 && (param.charAt(0) == 'q' || param.charAt(0) == 'Q') && param.charAt(1) == '=') {
+                    try {
+                        q = Math.min(1, Math.max(0, Double.parseDouble(param.substring(2).trim())));
+                    } catch (NumberFormatException e) {
+                        q = 0;  // an unreadable weight accepts nothing rather than everything
+                    }
+                }
+            }
+            weigh(om, range, "application/openmetrics-text", "application/*", q);
+            weigh(text, range, "text/plain", "text/*", q);
+        }
+        double qOm = specific(om);
+        double qText = specific(text);
+        return qOm > 0 && (qOm > qText || (qOm == qText && om[0] >= 0));
+    }
+
+    private static void weigh(double[] weights, String range, String type, String wildcard, double q) {
+        int at = range.equals(type) ? 0 : range.equals(wildcard) ? 1 : range.equals("*/*") ? 2 : -1;
+        if (at >= 0) weights[at] = Math.max(weights[at], q);
+    }
+
+    /** The weight of the most specific range given, 0 if none matched (not acceptable). */
+    private static double specific(double[] weights) {
+        for (double w : weights) {
+            if (w >= 0) return w;
+        }
+        return 0;
     }
 
     @Override
