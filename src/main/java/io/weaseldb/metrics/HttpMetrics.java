@@ -56,7 +56,8 @@ public final class HttpMetrics {
     private static final String TIMEOUTS_DESCRIPTION = "connections timed out (" + String.join(", ", TIMEOUT_KINDS) + ")";
     /** Error codes of requests refused before a handler ran (HttpException codes). */
     public static final String[] PARSE_ERROR_KINDS = {"bad_request", "uri_too_long", "header_too_large",
-        "payload_too_large", "not_implemented", "version_not_supported", "request_timeout", "internal_error", "overloaded"};
+        "payload_too_large", "unsupported_media_type", "not_implemented", "version_not_supported", "request_timeout", "internal_error",
+        "overloaded"};
 
     /** Registers the open-connections and live-connection-threads gauges. */
     public void bindConnectionGauges(Supplier<Number> open, Supplier<Number> threads) {

@@ -441,6 +441,7 @@ final class Connection implements Runnable, Exchange {
         bodyRequested = true;
         RequestHead h = parser.head();
         if (!h.hasBody() || body.isDone()) return; // none, or discarded before dispatch (see serveOne)
+        rejectContentCoding(h);
         // Before the 100 Continue: a refused client need not send the body. Released once answered (serveOne).
         long declared = h.contentLength() >= 0 ? h.contentLength() : server.limits().maxBodyBytes();
         reservedKiB = server.bodyBudget().reserve(declared, requestDeadline);
@@ -627,6 +628,23 @@ final class Connection implements Runnable, Exchange {
     }
 
     /** Answers a protocol error and closes: never parse past an error (no smuggling). */
+    /**
+     * A body in a content coding (gzip, br, ...) is not the bytes it declares to be, and no handler decodes one:
+     * taking it as plain bytes could commit garbage that happens to parse. RFC 9110 §8.4 allows the 415.
+     */
+    private static void rejectContentCoding(RequestHead h) throws HttpException {
+        for (int i = 0, n = h.headerCount(); i < n; i++) {
+            if (!h.headerName(i).equalsIgnoreCase("Content-Encoding")) continue;
+            for (String coding : h.headerValue(i).split(",")) {
+                String c = coding.strip();
+                if (!c.isEmpty() && !c.equalsIgnoreCase("identity")) {
+                    throw HttpException.unsupportedContentCoding("Content-Encoding " + c
+                        + " is not supported: send the request body without a content coding");
+                }
+            }
+        }
+    }
+
     private void sendError(HttpException e) {
         server.metrics().parseError(e.code());
         closeAfter = true;
@@ -638,7 +656,7 @@ final class Connection implements Runnable, Exchange {
                 // `out` may hold complete answers to earlier pipelined requests (a commit's 200 among them):
                 // they go first, in order, then this error.
                 if (e.status() == 503) ResponseHead.write(out, 503, "application/json", b.length, 1, "Retry-After", "1");
-                else ResponseHead.write(out, e.status(), "application/json", b.length, 1);
+                else ResponseHead.write(out, e.status(), "application/json", b.length, 1, e.headers());
                 if (parser.head().method() != Method.HEAD) out.write(b);
                 responded = true;
                 routeMetrics.record(Method.OTHER.ordinal(), "OTHER", e.status(), System.nanoTime() - requestStart);

@@ -335,6 +335,27 @@ class CommitApiTest {
         assertEquals(1, api.currentVersion());
     }
 
+    /** An encoded body is not the JSON it would parse as: refused with 415 (RFC 9110 §8.4), never committed. */
+    @Test
+    void aBodyInAContentCodingIs415AndCommitsNothing() throws Exception {
+        String body = ops(write("a", "1"));  // plain JSON that would commit if the coding were ignored
+        for (String coding : List.of("gzip", "br", "identity, gzip", "GZIP")) {
+            try (RawClient c = new RawClient(srv.port)) {
+                c.send("POST /v1/commit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: " + coding
+                    + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+                RawClient.Response r = c.read();
+                assertEquals(415, r.status(), coding + ": " + r.bodyText());
+                assertTrue(r.bodyText().contains("Content-Encoding"), r.bodyText());
+                assertEquals("identity", r.header("Accept-Encoding"), coding);
+                assertTrue(c.closedByServer(), coding);
+            }
+        }
+        assertEquals(0, api.currentVersion());
+        Api.Reply identity = api.send(HttpRequest.newBuilder(api.uri("/v1/commit")).header("Content-Type", "application/json")
+            .header("Content-Encoding", "identity").POST(HttpRequest.BodyPublishers.ofString(body)));
+        assertEquals(200, identity.status(), identity.body());
+    }
+
     @Test
     void wrongOrMissingContentTypeIs415AndParametersAndCaseAreIgnored() throws Exception {
         String body = ops(write("a", "1"));
