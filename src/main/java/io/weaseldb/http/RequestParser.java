@@ -347,6 +347,12 @@ public final class RequestParser {
                 h.pathEnd = authority;
             }
         }
+        for (int i = h.pathStart; i < e; i++) {
+            if (buf[i] == '%' && !Percent.isEscape(buf, i, e)) {
+                throw HttpException.badRequest("invalid percent-encoding in request target at offset " + (i - lineStart)
+                    + " (a '%' must be followed by two hex digits)");
+            }
+        }
     }
 
     /** Checks {@code ("http" / "https") "://"} (scheme case-insensitive) and returns where the authority starts. */

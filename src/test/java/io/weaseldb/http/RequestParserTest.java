@@ -89,6 +89,11 @@ class RequestParserTest {
         @ParameterizedTest
         @ValueSource(strings = {
             "GET /a#frag HTTP/1.1",  // fragment
+            "GET /ok%zz HTTP/1.1",   // '%' without two hex digits (RFC 3986 pct-encoded)
+            "GET /ok% HTTP/1.1",
+            "GET /ok%2 HTTP/1.1",
+            "GET /a?q=%g0 HTTP/1.1", // in the query too
+            "GET http://h/a%2x HTTP/1.1",
             "GET /a\tb HTTP/1.1",    // CTL
             "GET /a\u0000 HTTP/1.1", // NUL
             "GET /a\u007f HTTP/1.1", // DEL
