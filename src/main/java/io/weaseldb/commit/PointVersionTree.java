@@ -84,7 +84,11 @@ final class PointVersionTree {
         return node;
     }
 
-    /** Removes {@code node} if {@code v} is still its version (eviction: unless the key was rewritten since). */
+    /**
+     * Removes {@code node} if {@code v} is still its version (eviction: unless the key was rewritten since).
+     * Evictions must come oldest version first, as the conflict history's FIFO makes them: no version older
+     * than {@code v} may remain in the tree.
+     */
     void evict(int node, long v) {
         if (version(node) != v) {
             return;
@@ -138,6 +142,21 @@ final class PointVersionTree {
         return false;
     }
 
+    /** For tests: the first node whose stored subtree maximum is not its subtree's maximum, or NIL if none. */
+    int firstWrongMax() {
+        return firstWrongMax(root);
+    }
+
+    private int firstWrongMax(int n) {
+        if (n == NIL) {
+            return NIL;
+        }
+        int wrong = firstWrongMax(left(n));
+        if (wrong == NIL) wrong = firstWrongMax(right(n));
+        if (wrong == NIL && max(n) != Math.max(version(n), Math.max(max(left(n)), max(right(n))))) wrong = n;
+        return wrong;
+    }
+
     // ---- internals ----
 
     private boolean anyAtOrAboveLo(int n, long v) {
@@ -169,7 +188,14 @@ final class PointVersionTree {
     }
 
     // Links are stored only when they change, as in KeyVersionTree (fewer dirty cache lines).
+    //
+    // Maxima on the descent path are kept without reading the path's siblings: an inserted node holds the
+    // newest version, so every subtree it joins has exactly that maximum; an evicted node holds the oldest, and
+    // each ancestor stays in the tree with a version at least that old, so no ancestor's maximum changes. Only
+    // rotations and the merge below an evicted node recompute from both children. (Reading the sibling at every
+    // level was a cache miss per level in a tree of a few hundred thousand keys.)
 
+    /** Inserts node, whose version is ≥ every version in subtree t; returns the new subtree. */
     private int insert(int t, int node) {
         if (t == NIL) {
             return node;
@@ -187,11 +213,14 @@ final class PointVersionTree {
                 return rotateLeft(t);
             }
         }
-        pull(t);
+        setMax(t, version(node));
         return t;
     }
 
-    /** Removes {@code node} from subtree t, descending by its key; returns the new subtree. */
+    /**
+     * Removes {@code node}, whose version is ≤ every version in the tree, from subtree t, descending by its
+     * key; returns the new subtree.
+     */
     private int remove(int t, int node) {
         if (t == NIL) {
             return NIL;
@@ -206,9 +235,6 @@ final class PointVersionTree {
         } else {
             int r = remove(right(t), node);
             if (r != right(t)) setRight(t, r);
-        }
-        if (removed) {
-            pull(t);
         }
         return t;
     }

@@ -42,6 +42,7 @@ class PointVersionTreeTest {
                 }
             }
             assertEquals(model.size(), tree.size(), "version " + version);
+            assertEquals(0, tree.firstWrongMax(), "a stale subtree maximum after version " + version);
             for (int q = 0; q < 3; q++) {
                 byte[] a = TestKeys.random(random, maxKeyLength);
                 byte[] b = random.nextBoolean() ? TestKeys.random(random, maxKeyLength) : fifo.peekLast().key();
