@@ -189,8 +189,10 @@ public final class SegmentedFileLog implements CommitLog {
         }
         SegmentSpare.deleteLeftover(logDir);
         LogRecovery.Recovered recovered = LogRecovery.recover(logDir, opts.maxRecordBytes(), opts.indexInterval());
-        OptionalLong floor = TruncationFloor.read(logDir);
+        OptionalLong floor = VersionMark.OLDEST.read(logDir);
         if (floor.isPresent()) refuseMissingSegments(logDir, floor.getAsLong(), recovered);
+        OptionalLong newestRolled = VersionMark.NEWEST_SEGMENT.read(logDir);
+        if (newestRolled.isPresent()) refuseMissingNewestSegments(logDir, newestRolled.getAsLong(), recovered);
         Segment[] initial;
         FileChannel channel;
         long size;
@@ -219,7 +221,10 @@ public final class SegmentedFileLog implements CommitLog {
             last = recovered.lastVersion();
         }
         // After the first segment exists: a floor without segments always means they were deleted.
-        if (floor.isEmpty()) TruncationFloor.write(logDir, initial[0].firstVersion, opts.fsync());
+        if (floor.isEmpty()) VersionMark.OLDEST.write(logDir, initial[0].firstVersion, opts.fsync());
+        long newest = initial[initial.length - 1].firstVersion;
+        // Also raised here: a roll that crashed between making its segment durable and raising the mark.
+        if (newestRolled.isEmpty() || newestRolled.getAsLong() < newest) VersionMark.NEWEST_SEGMENT.write(logDir, newest, opts.fsync());
         if (SegmentSpare.applies(opts.fsync(), opts.segmentBytes())) SegmentSpare.preallocateActive(channel, opts.segmentBytes(), size, logDir);
         LOG.log(Level.INFO, () -> "commit log " + logDir + ": " + initial.length + " segment(s), oldest version "
                 + initial[0].firstVersion + ", last version " + last);
@@ -340,6 +345,8 @@ public final class SegmentedFileLog implements CommitLog {
         } else {
             channel = createSegmentFile(next, logDir, opts.fsync(), fsyncTimer);
         }
+        // Once the segment is durable (a mark ahead of the segments would refuse a log that lost nothing).
+        VersionMark.NEWEST_SEGMENT.write(logDir, nextVersion, opts.fsync());
         FileChannel old = active;
         active = channel;
         activeSize = LogFormat.HEADER_BYTES;
@@ -354,14 +361,13 @@ public final class SegmentedFileLog implements CommitLog {
         old.close();
     }
 
-    /** Creates the file with its header, durable (file and directory entry) when {@code fsync}; timed when {@code timer} is given. */
     /**
      * Retention deletes only segments below the floor: segments missing at or above it (the whole log, or the
      * oldest ones) were lost some other way, with acknowledged commits in them.
      */
     private static void refuseMissingSegments(Path logDir, long floor, LogRecovery.Recovered recovered) throws CorruptLogException {
         String why = " are missing: retention only ever truncated the log below version " + floor
-            + " (" + logDir.resolve(TruncationFloor.NAME) + ")";
+            + " (" + logDir.resolve(VersionMark.OLDEST.fileName()) + ")";
         if (recovered == null) {
             throw new CorruptLogException(logDir, 0, "segments holding versions " + floor + ".." + why);
         }
@@ -371,6 +377,24 @@ public final class SegmentedFileLog implements CommitLog {
         }
     }
 
+    /**
+     * The log never deletes its newest segment: one that starts below the newest a roll made durable means the
+     * newest segments were lost some other way (an operator, a partial restore), and with them acknowledged commits
+     * whose versions would be handed out again.
+     */
+    private static void refuseMissingNewestSegments(Path logDir, long newestRolled, LogRecovery.Recovered recovered)
+            throws CorruptLogException {
+        long newest = recovered == null ? 0 : recovered.segments().get(recovered.segments().size() - 1).firstVersion;
+        if (newest < newestRolled) {
+            Path mark = logDir.resolve(VersionMark.NEWEST_SEGMENT.fileName());
+            throw new CorruptLogException(logDir.resolve(LogFormat.fileName(newestRolled)), 0, "missing: the log had rolled to a"
+                + " segment starting at version " + newestRolled + " (" + mark + "), so the versions from there on may have"
+                + " been acknowledged and would be handed out again. Restore the segment; to start without it anyway"
+                + " (losing what it held), delete " + mark);
+        }
+    }
+
+    /** Creates the file with its header, durable (file and directory entry) when {@code fsync}; timed when {@code timer} is given. */
     private static FileChannel createSegmentFile(Segment segment, Path logDir, boolean fsync, Timer timer) throws IOException {
         FileChannel ch = FileChannel.open(segment.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
@@ -476,7 +500,7 @@ public final class SegmentedFileLog implements CommitLog {
             if (k == 0) return;
         } while (!segments.compareAndSet(cur, Arrays.copyOfRange(cur, k, cur.length)));
         // The floor first: recovery refuses a log whose oldest segment is above it (deleted by something else).
-        TruncationFloor.write(logDir, cur[k].firstVersion, opts.fsync());
+        VersionMark.OLDEST.write(logDir, cur[k].firstVersion, opts.fsync());
         // Oldest first, each deletion made durable before the next, so a crash leaves a gap-free suffix.
         for (int j = 0; j < k; j++) {
             Files.deleteIfExists(cur[j].path);

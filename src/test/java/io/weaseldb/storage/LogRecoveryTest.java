@@ -96,11 +96,49 @@ class LogRecoveryTest {
         assertTrue(e.getMessage().contains("are missing"), "not a fresh log at version 1: " + e.getMessage());
     }
 
+    /**
+     * The log never deletes its newest segment. A log whose newest segment is gone (an operator, a partial restore)
+     * is refused naming it, instead of starting at an older version and handing the lost versions out again; a mark
+     * that lags behind the segments (a crash between a roll's new segment and its mark) is raised at open.
+     */
+    @Test
+    void aMissingNewestSegmentIsRefused() throws IOException {
+        buildLog(SMALL, 30);
+        List<Path> files = segmentFiles(dir);
+        assertTrue(files.size() > 2, "several segments: " + files);
+        Path newest = files.get(files.size() - 1);
+        Path mark = dir.resolve("log").resolve(VersionMark.NEWEST_SEGMENT.fileName());
+        assertEquals(String.valueOf(LogFormat.parseFileName(newest)), Files.readString(mark).strip());
+        byte[] saved = Files.readAllBytes(newest);
+        Files.delete(newest);
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, SMALL));
+        assertTrue(e.getMessage().contains(newest.getFileName().toString()) && e.getMessage().contains("Restore the segment"),
+            e.getMessage());
+        assertEquals(files.size() - 1, segmentFiles(dir).size(), "nothing modified");
+        // Restored, it opens with every record.
+        Files.write(newest, saved);
+        try (SegmentedFileLog log = open(dir, SMALL)) {
+            assertReads(log, 1, 30);
+        }
+        // A mark behind the newest segment is a crash in a roll, not a loss: raised at open.
+        Files.writeString(mark, "1\n");
+        try (SegmentedFileLog log = open(dir, SMALL)) {
+            assertEquals(30, log.lastVersion());
+        }
+        assertEquals(String.valueOf(LogFormat.parseFileName(newest)), Files.readString(mark).strip());
+        // The documented way to accept the loss: delete the mark with the segment.
+        Files.delete(newest);
+        Files.delete(mark);
+        try (SegmentedFileLog log = open(dir, SMALL)) {
+            assertEquals(LogFormat.parseFileName(newest) - 1, log.lastVersion());
+        }
+    }
+
     /** A log made before the floor file existed gets one at its oldest segment, and opens as before. */
     @Test
     void aLogWithoutAFloorGetsOne() throws IOException {
         buildLog(SMALL, 20);
-        Path floor = dir.resolve("log").resolve(TruncationFloor.NAME);
+        Path floor = dir.resolve("log").resolve(VersionMark.OLDEST.fileName());
         assertEquals("1", Files.readString(floor).strip());
         Files.delete(segmentFiles(dir).get(0));  // as an old server's retention would have
         Files.delete(floor);
