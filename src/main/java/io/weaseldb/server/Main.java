@@ -69,7 +69,7 @@ public final class Main {
             server = WeaselServer.start(cfg);
         } catch (java.io.IOException e) {
             // e.g. a corrupt log (names file and offset), a data dir locked by another process, a port in use
-            System.err.println("weaseldb: cannot start: " + e.getMessage());
+            System.err.println("weaseldb: cannot start: " + describe(e));
             System.exit(1);
             return;
         } catch (RuntimeException | Error e) {
@@ -98,5 +98,24 @@ public final class Main {
         System.err.println(message);
         System.err.print(USAGE);
         System.exit(2);
+    }
+
+    /**
+     * The JDK's file-system exceptions carry the path as their whole message ("/data/LOCK"), often with no reason:
+     * name the reason too, so that a startup failure says what is wrong with the path.
+     */
+    static String describe(java.io.IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f) {
+            String reason = f.getReason() != null ? f.getReason() : switch (f) {
+                case java.nio.file.AccessDeniedException x -> "permission denied";
+                case java.nio.file.NoSuchFileException x -> "no such file or directory";
+                case java.nio.file.NotDirectoryException x -> "not a directory";
+                case java.nio.file.FileAlreadyExistsException x -> "already exists";
+                default -> f.getClass().getSimpleName();
+            };
+            return (f.getFile() == null ? "" : f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": ")
+                + reason;
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 }
