@@ -347,11 +347,27 @@ public final class RequestParser {
                 h.pathEnd = authority;
             }
         }
-        for (int i = h.pathStart; i < e; i++) {
-            if (buf[i] == '%' && !Percent.isEscape(buf, i, e)) {
-                throw HttpException.badRequest("invalid percent-encoding in request target at offset " + (i - lineStart)
+        checkEscapes(buf, h.pathStart, h.pathEnd, -1);
+        if (queryMark >= 0) checkEscapes(buf, queryMark + 1, e, queryMark + 1);
+    }
+
+    /**
+     * Every '%' in [s, e) starts an escape (RFC 3986 pct-encoded), else 400. In a query ({@code query} ≥ 0, where
+     * it starts) the error names the parameter, as a handler reading it would.
+     */
+    private void checkEscapes(byte[] buf, int s, int e, int query) throws HttpException {
+        for (int i = s; i < e; i++) {
+            if (buf[i] != '%' || Percent.isEscape(buf, i, e)) continue;
+            if (query < 0) {
+                throw HttpException.badRequest("invalid percent-encoding in the request path at offset " + (i - lineStart)
                     + " (a '%' must be followed by two hex digits)");
             }
+            int start = i;
+            while (start > query && buf[start - 1] != '&') start--;
+            int end = start;
+            while (end < e && buf[end] != '=' && buf[end] != '&') end++;
+            String name = new String(buf, start, Math.min(end, start + 64) - start, java.nio.charset.StandardCharsets.ISO_8859_1);
+            throw HttpException.badRequest(name + ": invalid percent-encoding (a '%' not followed by two hex digits)");
         }
     }
 
