@@ -87,8 +87,13 @@ public final class RequestHead {
 
     /** Index of the first field named {@code name} (ASCII case-insensitive), or -1. */
     public int indexOf(String name) {
+        return indexOf(name, 0);
+    }
+
+    /** Index of the first field named {@code name} (ASCII case-insensitive) at or after {@code from}, or -1. */
+    public int indexOf(String name, int from) {
         outer:
-        for (int i = 0; i < headerCount; i++) {
+        for (int i = from; i < headerCount; i++) {
             int s = nameStart[i];
             if (nameEnd[i] - s != name.length()) continue;
             for (int j = 0; j < name.length(); j++) {

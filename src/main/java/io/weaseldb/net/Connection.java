@@ -627,14 +627,12 @@ final class Connection implements Runnable, Exchange {
         reservedKiB = 0;
     }
 
-    /** Answers a protocol error and closes: never parse past an error (no smuggling). */
     /**
      * A body in a content coding (gzip, br, ...) is not the bytes it declares to be, and no handler decodes one:
      * taking it as plain bytes could commit garbage that happens to parse. RFC 9110 §8.4 allows the 415.
      */
     private static void rejectContentCoding(RequestHead h) throws HttpException {
-        for (int i = 0, n = h.headerCount(); i < n; i++) {
-            if (!h.headerName(i).equalsIgnoreCase("Content-Encoding")) continue;
+        for (int i = h.indexOf("Content-Encoding"); i >= 0; i = h.indexOf("Content-Encoding", i + 1)) {
             for (String coding : h.headerValue(i).split(",")) {
                 String c = coding.strip();
                 if (!c.isEmpty() && !c.equalsIgnoreCase("identity")) {
@@ -645,6 +643,7 @@ final class Connection implements Runnable, Exchange {
         }
     }
 
+    /** Answers a protocol error and closes: never parse past an error (no smuggling). */
     private void sendError(HttpException e) {
         server.metrics().parseError(e.code());
         closeAfter = true;
