@@ -345,8 +345,6 @@ public final class SegmentedFileLog implements CommitLog {
         } else {
             channel = createSegmentFile(next, logDir, opts.fsync(), fsyncTimer);
         }
-        // Once the segment is durable (a mark ahead of the segments would refuse a log that lost nothing).
-        VersionMark.NEWEST_SEGMENT.write(logDir, nextVersion, opts.fsync());
         FileChannel old = active;
         active = channel;
         activeSize = LogFormat.HEADER_BYTES;
@@ -359,6 +357,9 @@ public final class SegmentedFileLog implements CommitLog {
             grown[cur.length] = next;
         } while (!segments.compareAndSet(cur, grown));
         old.close();
+        // Once the segment is durable (a mark ahead of the segments would refuse a log that lost nothing), and once
+        // the roll is complete here: a failure to write it fails the sync like any other I/O error.
+        VersionMark.NEWEST_SEGMENT.write(logDir, nextVersion, opts.fsync());
     }
 
     /**
