@@ -9,8 +9,12 @@ package io.weaseldb.commit;
  * @param minRequestIdLength shortest accepted client request id, in characters (Unicode code points)
  */
 public record CommitLimits(int maxKeyBytes, int maxValueBytes, int minRequestIdLength) {
-    /** Longest accepted request id, in code points: ids are kept in memory and in every log record. */
-    public static final int MAX_REQUEST_ID_LENGTH = 1024;
+    /**
+     * Longest accepted request id, in UTF-8 bytes: ids are kept in memory and in every log record, and a status
+     * query carries one percent-encoded (up to 3 bytes each) in its request line, which this keeps within the
+     * default {@code max_request_line_bytes} (8 KiB), so every id a commit may use can also be asked about.
+     */
+    public static final int MAX_REQUEST_ID_BYTES = 1024;
 
     public static final CommitLimits DEFAULTS = new CommitLimits(10_000, 100_000, 20);
 
@@ -21,8 +25,8 @@ public record CommitLimits(int maxKeyBytes, int maxValueBytes, int minRequestIdL
         if (maxValueBytes < 0) {
             throw new IllegalArgumentException("maxValueBytes must be >= 0: " + maxValueBytes);
         }
-        if (minRequestIdLength < 1 || minRequestIdLength > MAX_REQUEST_ID_LENGTH) {
-            throw new IllegalArgumentException("minRequestIdLength must be in [1, " + MAX_REQUEST_ID_LENGTH + "]: " + minRequestIdLength);
+        if (minRequestIdLength < 1 || minRequestIdLength > MAX_REQUEST_ID_BYTES) {
+            throw new IllegalArgumentException("minRequestIdLength must be in [1, " + MAX_REQUEST_ID_BYTES + "]: " + minRequestIdLength);
         }
     }
 

@@ -116,9 +116,10 @@ public final class CommitRequest {
                     throw new CommitRequestException("request_id: must be at least " + limits.minRequestIdLength()
                             + " characters, got " + length);
                 }
-                if (length > CommitLimits.MAX_REQUEST_ID_LENGTH) {
-                    throw new CommitRequestException("request_id: must be at most " + CommitLimits.MAX_REQUEST_ID_LENGTH
-                            + " characters, got " + length);
+                int bytes = io.weaseldb.storage.Utf8.encodedLength(id);
+                if (bytes > CommitLimits.MAX_REQUEST_ID_BYTES) {
+                    throw new CommitRequestException("request_id: must be at most " + CommitLimits.MAX_REQUEST_ID_BYTES
+                            + " bytes in UTF-8, got " + bytes);
                 }
             }
             this.requestId = id;

@@ -29,8 +29,8 @@ final class IdQueue {
     private static final int PAGE_BITS = 16;
     private static final int PAGE_SIZE = 1 << PAGE_BITS;
     private static final int PAGE_MASK = PAGE_SIZE - 1;
-    /** The longest id accepted: 1024 code points of up to 4 UTF-8 bytes (the request-id limit). */
-    static final int MAX_ID_BYTES = 4 * CommitLimits.MAX_REQUEST_ID_LENGTH;
+    /** The longest id accepted (the request-id limit). */
+    static final int MAX_ID_BYTES = CommitLimits.MAX_REQUEST_ID_BYTES;
 
     /** Page number p lives in pages[p & (pages.length - 1)], allocated when first needed. */
     private byte[][] pages = new byte[1][];

@@ -135,8 +135,9 @@ public final class RequestIdIndex {
      * A repeated query renews the ban.
      */
     public RequestStatus queryAndBan(String id) {
-        if (id.length() > CommitLimits.MAX_REQUEST_ID_LENGTH
-                && id.codePointCount(0, id.length()) > CommitLimits.MAX_REQUEST_ID_LENGTH) {
+        // UTF-8 takes at least as many bytes as UTF-16 chars: the length alone settles most.
+        if (id.length() > CommitLimits.MAX_REQUEST_ID_BYTES
+                || io.weaseldb.storage.Utf8.encodedLength(id) > CommitLimits.MAX_REQUEST_ID_BYTES) {
             // No commit can carry an id this long (CommitRequest refuses it): definitively not committed,
             // and nothing to ban or to remember.
             return RequestStatus.NOT_COMMITTED;

@@ -3,11 +3,11 @@ package io.weaseldb.storage;
 import java.nio.ByteBuffer;
 
 /** UTF-8 encoding straight into a buffer, so appending a record allocates no byte[] for its request id. */
-final class Utf8 {
+public final class Utf8 {
     private Utf8() { }
 
     /** Encoded length of {@code s}; rejects unpaired surrogates (which {@code String.getBytes} would silently replace). */
-    static int encodedLength(String s) {
+    public static int encodedLength(String s) {
         int n = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -469,6 +469,21 @@ class CommitApiTest {
         }
     }
 
+    /**
+     * Every id a commit accepts can be asked about: the longest (1024 bytes of UTF-8), percent-encoded at 3 bytes
+     * per byte, still fits the default request line. Ids were once limited in characters, and 1,016 emoji
+     * committed but their status query got 414.
+     */
+    @Test
+    void theLongestAcceptedIdCanBeAskedAbout() {
+        String longest = "\ud83d\ude00".repeat(256);  // 256 emoji, 4 UTF-8 bytes each
+        long v = commitOk(Api.withId(longest, write("a", "1"))).num("version");
+        Api.Reply s = api.status(longest);
+        assertEquals(200, s.status(), s.body());
+        assertEquals(v, s.num("version"));
+        assertBadRequest(api.commit(Api.withId(longest + "x", write("a", "1"))), "request_id", "1024 bytes");
+    }
+
     @Test
     void requestIdsAreOpaqueStringsEchoedAsValidJson() {
         String id = "quote\" backslash\\ tab\t unicode \u00fc\u4e2d \ud83d\ude00 slash/";

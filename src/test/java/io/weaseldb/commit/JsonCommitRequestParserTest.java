@@ -213,7 +213,8 @@ class JsonCommitRequestParserTest {
         // Counted in characters (code points), not bytes or UTF-16 units: 19 emoji are 38 chars but 19 characters.
         fails("{\"request_id\":\"" + "😀".repeat(19) + "\"}", "request_id: must be at least 20 characters, got 19");
         assertEquals("😀".repeat(20), ok("{\"request_id\":\"" + "😀".repeat(20) + "\"}").requestId());
-        fails("{\"request_id\":\"" + "a".repeat(1025) + "\"}", "request_id: must be at most 1024 characters, got 1025");
+        fails("{\"request_id\":\"" + "a".repeat(1025) + "\"}", "request_id: must be at most 1024 bytes in UTF-8, got 1025");
+        fails("{\"request_id\":\"" + "é".repeat(513) + "\"}", "request_id: must be at most 1024 bytes in UTF-8, got 1026");
         fails("{\"request_id\":\"\"}", "request_id: must be at least 20 characters, got 0");
     }
 

@@ -171,11 +171,11 @@ class RequestIdIndexTest {
     @Test
     void aStatusQueryForAnIdNoCommitCanCarryIsNotCommittedAndLeavesNoBan() {
         RequestIdIndex ids = index(10);
-        String tooLong = "é".repeat(CommitLimits.MAX_REQUEST_ID_LENGTH + 1);
+        String tooLong = "é".repeat(CommitLimits.MAX_REQUEST_ID_BYTES / 2 + 1);  // 2 UTF-8 bytes each
         assertEquals(RequestStatus.NOT_COMMITTED, ids.queryAndBan(tooLong));
         assertFalse(ids.isBanned(tooLong));
         assertEquals(0, ids.size());
-        String longest = "😀".repeat(CommitLimits.MAX_REQUEST_ID_LENGTH);  // 2 chars, 4 UTF-8 bytes each
+        String longest = "😀".repeat(CommitLimits.MAX_REQUEST_ID_BYTES / 4);  // 2 chars, 4 UTF-8 bytes each
         assertEquals(RequestStatus.NOT_COMMITTED, ids.queryAndBan(longest));
         assertTrue(ids.isBanned(longest));
     }
