@@ -195,8 +195,7 @@ public final class RetentionHandlers {
             if (min < 0) throw new BadBody("min_version: required field is missing");
             return min;
         } catch (JsonProcessingException e) {
-            throw new BadBody("body: invalid JSON at line " + e.getLocation().getLineNr() + ", column "
-                + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+            throw new BadBody("body: " + io.weaseldb.commit.JsonSyntax.describe(e));
         } catch (IOException e) {
             throw new BadBody("body: " + e.getMessage()); // reading a byte array does not fail otherwise
         }

@@ -1,13 +1,11 @@
 package io.weaseldb.commit;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.regex.Pattern;
 
 /**
  * The {@code application/json} commit body parser: jackson's non-blocking parser is fed each slice as it
@@ -422,29 +420,14 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
     }
 
     /** Matches jackson's pointers to its own settings ("enable `JsonReadFeature.X` to allow"): not the client's business. */
-    private static final Pattern JACKSON_SETTING = Pattern.compile(
-            ":? *enable `[^`]*` to allow|,? *(?:from|as defined by) `[^`]*`");
-
     /** Jackson's message without its source dump or settings, prefixed with the field and position. */
     private static CommitRequestException syntaxError(IOException e, String field) {
         if (!(e instanceof JsonProcessingException jpe)) {
             return new CommitRequestException(field + ": " + e.getMessage());
         }
-        String message = jpe.getOriginalMessage();
-        if (message.startsWith("Unexpected end-of-input")) {  // jackson's detail here is about its internal state
+        if (jpe.getOriginalMessage().startsWith("Unexpected end-of-input")) {  // jackson's detail is its internal state
             return new CommitRequestException(UNEXPECTED_END);
         }
-        int cut = message.indexOf('\n');
-        if (cut >= 0) {
-            message = message.substring(0, cut);
-        }
-        cut = message.indexOf(" (start marker at");
-        if (cut >= 0) {
-            message = message.substring(0, cut);
-        }
-        message = JACKSON_SETTING.matcher(message).replaceAll("");
-        JsonLocation at = jpe.getLocation();
-        String position = at == null || at.getLineNr() < 1 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-        return new CommitRequestException(field + ": invalid JSON" + position + ": " + message);
+        return new CommitRequestException(field + ": " + JsonSyntax.describe(jpe));
     }
 }
