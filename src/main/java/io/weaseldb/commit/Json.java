@@ -1,6 +1,7 @@
 package io.weaseldb.commit;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 
 /** The package's one jackson factory (thread-safe; it owns the shared symbol table and buffer pool). */
 final class Json {
@@ -8,6 +9,9 @@ final class Json {
     static final JsonFactory FACTORY = JsonFactory.builder()
             .recyclerPool(new JsonBufferPool())
             .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+            // A character beyond the BMP (an emoji in a request id) as its 4 UTF-8 bytes, as the committed answer and
+            // the change feed send it, not as an escaped surrogate pair (jackson's default).
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .build();
 
     private Json() { }

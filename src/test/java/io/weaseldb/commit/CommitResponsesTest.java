@@ -45,4 +45,14 @@ class CommitResponsesTest {
         assertEquals("{\"status\":\"committed\",\"version\":" + Long.MAX_VALUE + ",\"request_id\":\"\",\"leader_id\":\"l\"}",
                 s(CommitResponses.committed(Long.MAX_VALUE, "", "l")));
     }
+
+    /** A character beyond the BMP is sent as its UTF-8 bytes by every answer, as by the committed one. */
+    @Test
+    void everyAnswerSendsAnEmojiTheSameWay() {
+        String id = "id-\ud83d\ude00";
+        String committed = s(CommitResponses.committed(1, id, "l"));
+        assertEquals("{\"status\":\"committed\",\"version\":1,\"request_id\":\"" + id + "\",\"leader_id\":\"l\"}", committed);
+        assertEquals("{\"status\":\"not_committed\",\"reason\":\"request_id_banned\",\"request_id\":\"" + id + "\"}",
+                s(CommitResponses.requestIdBanned(id)));
+    }
 }
