@@ -17,8 +17,9 @@ final class JsonBufferPool implements RecyclerPool<BufferRecycler> {
     private static final long serialVersionUID = 1L;
 
     /**
-     * Recyclers kept at most: one per request being parsed at once, which is at most the carrier threads
-     * (a parse never blocks while it holds one), with room to spare.
+     * Recyclers kept at most. Each request whose body is being parsed holds one, also while its thread waits for
+     * more of the body, so a burst of slow uploads can hold more than this; what they give back beyond it is left
+     * to the collector, so the idle pool stays small.
      */
     static final int CAPACITY = 64;
 
