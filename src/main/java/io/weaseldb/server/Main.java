@@ -110,7 +110,8 @@ public final class Main {
                 case java.nio.file.AccessDeniedException x -> "permission denied";
                 case java.nio.file.NoSuchFileException x -> "no such file or directory";
                 case java.nio.file.NotDirectoryException x -> "not a directory";
-                case java.nio.file.FileAlreadyExistsException x -> "already exists";
+                case java.nio.file.FileAlreadyExistsException x -> x.getFile() != null
+                    && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(x.getFile())) ? "exists and is not a directory" : "already exists";
                 default -> f.getClass().getSimpleName();
             };
             return (f.getFile() == null ? "" : f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": ")

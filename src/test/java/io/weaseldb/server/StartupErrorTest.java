@@ -25,5 +25,9 @@ class StartupErrorTest {
         IOException notDir = assertThrows(IOException.class, () -> Files.newDirectoryStream(file).close());
         assertEquals(file + ": not a directory", Main.describe(notDir));
         assertEquals("log damaged at 12", Main.describe(new IOException("log damaged at 12")));
+        // What Files.createDirectories throws when the log directory's name is taken by a file (no OS reason given)
+        Path log = Files.writeString(dir.resolve("log"), "x");
+        IOException taken = assertThrows(IOException.class, () -> Files.createDirectories(log));
+        assertEquals(log + ": exists and is not a directory", Main.describe(taken));
     }
 }
