@@ -10,6 +10,7 @@ import io.weaseldb.pipeline.Pipeline;
 import io.weaseldb.pipeline.PipelineConfig;
 import io.weaseldb.pipeline.PublishResult;
 import io.weaseldb.pipeline.Stage;
+import io.weaseldb.storage.BanJournal;
 import io.weaseldb.storage.CommitLog;
 import io.weaseldb.storage.LogRecord;
 import java.io.IOException;
@@ -74,6 +75,11 @@ public final class CommitPipeline {
         byte[] payload;
         String statusId;
         RequestStatus status;
+        /** A status query that banned its id, and the last version then (for the ban journal). */
+        boolean banned;
+        long banVersion;
+        /** The ban could not be made durable: the answer must not claim it. */
+        boolean banLost;
         final Outcome outcome = new Outcome();
         Ticket ticket;
     }
@@ -85,11 +91,14 @@ public final class CommitPipeline {
         slot.statusId = t.statusId;
         slot.ticket = t;
         slot.status = null;
+        slot.banned = false;
+        slot.banLost = false;
         slot.outcome.clear();
     };
 
     private final Resolver resolver;
     private final CommitLog log;
+    private final BanJournal bans;
     private final Consumer<LogRecord> onDurable;
     private final Pipeline<Event> pipeline;
     private final Counter commits;
@@ -103,8 +112,15 @@ public final class CommitPipeline {
      */
     public CommitPipeline(PipelineConfig config, int respondThreads, Resolver resolver, CommitLog log,
                           Consumer<LogRecord> onDurable, MeterRegistry registry) {
+        this(config, respondThreads, resolver, log, null, onDurable, registry);
+    }
+
+    /** @param bans where status queries' bans are made durable before they are answered; null keeps them in memory only */
+    public CommitPipeline(PipelineConfig config, int respondThreads, Resolver resolver, CommitLog log, BanJournal bans,
+                          Consumer<LogRecord> onDurable, MeterRegistry registry) {
         this.resolver = resolver;
         this.log = log;
+        this.bans = bans;
         this.onDurable = onDurable;
         this.durableVersion = resolver.lastVersion();
         this.commits = Counter.builder("weaseldb.commits").description("transactions committed (durable)").register(registry);
@@ -187,6 +203,8 @@ public final class CommitPipeline {
         try {
             if (e.kind == Kind.STATUS) {
                 e.status = resolver.status(e.statusId);
+                e.banned = e.status.kind() != RequestStatus.Kind.COMMITTED && resolver.requestIds().isBanned(e.statusId);
+                e.banVersion = resolver.lastVersion();
             } else {
                 resolver.resolve(e.request, e.outcome);
             }
@@ -208,6 +226,7 @@ public final class CommitPipeline {
      */
     private final class Persist implements Stage<Event> {
         private final List<LogRecord> batch = new ArrayList<>();
+        private final List<Event> banned = new ArrayList<>();
         private final List<Event> toAnswer;
 
         Persist(boolean answers) {
@@ -230,6 +249,8 @@ public final class CommitPipeline {
         }
 
         private void persist(Event e, boolean endOfBatch) {
+            if (e.banned && bans != null) journalBan(e);
+            if (endOfBatch && !banned.isEmpty()) syncBans();
             if (e.kind == Kind.COMMIT && e.outcome.mustPersist() && !storageFailed) {
                 Outcome o = e.outcome;
                 LogRecord r = new LogRecord(o.version(), o.requestId(), o.timestampMillis(), e.payload);
@@ -256,6 +277,29 @@ public final class CommitPipeline {
             }
         }
 
+        private void journalBan(Event e) {
+            banned.add(e);
+            if (storageFailed) return;
+            try {
+                bans.append(e.statusId, e.banVersion, System.currentTimeMillis());
+            } catch (IOException | RuntimeException ex) {
+                fail(ex);
+            }
+        }
+
+        /** Before any answer of the batch: a status answer promises its ban holds, across restarts too. */
+        private void syncBans() {
+            try {
+                if (!storageFailed) bans.sync(durableVersion);
+            } catch (IOException | RuntimeException ex) {
+                fail(ex);
+            }
+            if (storageFailed) {
+                for (Event e : banned) e.banLost = true;
+            }
+            banned.clear();
+        }
+
         private void fail(Exception ex) {
             if (!storageFailed) {
                 System.err.println("weaseldb: FATAL: commit log failed; refusing commits from now on: " + ex);
@@ -273,7 +317,7 @@ public final class CommitPipeline {
             r.body = UNDECIDED;
         } else if (e.kind == Kind.STATUS) {
             RequestStatus s = e.status;
-            if (s.kind() == RequestStatus.Kind.COMMITTED && s.version() > durableVersion) {
+            if (e.banLost || (s.kind() == RequestStatus.Kind.COMMITTED && s.version() > durableVersion)) {
                 unavailable(r, e.statusId);
             } else {
                 r.status = 200;

@@ -19,8 +19,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Bans follow the same rule, counted from the ban (a ban matters only for commits resolved after it,
  * and a retry arriving after the ban is forgotten is no different from a retry arriving after the id's
- * commit would have been forgotten). Bans are in memory only: they do not survive a restart; a client that
- * needs the guarantee across restarts sends {@code leader_id}, which no later process will accept.
+ * commit would have been forgotten). Here they are in memory; the commit pipeline journals each one before its
+ * status answer ({@code storage.BanJournal}) and recovery hands them back ({@link #restoreBan}).
  *
  * <p>Memory bound: the time rule can hold without limit (24 h of a busy server's ids is far more than a heap),
  * so beyond {@code maxEntries} the oldest entries are forgotten as soon as the versions rule allows, before
@@ -157,10 +157,30 @@ public final class RequestIdIndex {
     }
 
     /**
+     * Recovery: a ban made before the restart (read from the ban journal, in the order made, after the log's
+     * commits). Ignored for an id that committed: the commit came first, or after the ban had expired. The retention
+     * rules and the memory bound apply as to any ban.
+     */
+    public void restoreBan(String id, long version, long timestampMillis) {
+        if (id.length() > CommitLimits.MAX_REQUEST_ID_BYTES
+                || io.weaseldb.storage.Utf8.encodedLength(id) > CommitLimits.MAX_REQUEST_ID_BYTES) {
+            return;
+        }
+        key(id);
+        byte[] bytes = keyBytes;
+        int hash = keyHash;
+        int slot = find(bytes, hash);
+        if (slot >= 0 && !isBan(table[slot])) return;
+        long position = bans.add(bytes, hash, Math.min(version, lastVersion), monotonic(timestampMillis));
+        put(bytes, hash, slotValue(position, true));
+        evictExpired();
+    }
+
+    /**
      * Forgets what both retention rules allow, and what the memory bound requires; also done on every record and
-     * query. Over the bound, bans go first, even within the versions rule: they are best effort already (they do
-     * not survive a restart), and otherwise status queries for random ids, which make no versions, could grow the
-     * index without limit. Commits are never forgotten within the versions rule.
+     * query. Over the bound, bans go first, even within the versions rule: status queries for random ids, which
+     * make no versions, could otherwise grow the index without limit (the bound is where a ban stops being a
+     * guarantee; it is documented). Commits are never forgotten within the versions rule.
      */
     public void evictExpired() {
         long now = clockMillis.getAsLong();

@@ -65,6 +65,12 @@ public final class Resolver {
      */
     public static Resolver recover(CommitLog log, String leaderId, ResolverConfig config, LongSupplier clockMillis)
             throws IOException {
+        return recover(log, null, leaderId, config, clockMillis);
+    }
+
+    /** As {@link #recover(CommitLog, String, ResolverConfig, LongSupplier)}, then the bans of {@code bans} (if given). */
+    public static Resolver recover(CommitLog log, io.weaseldb.storage.BanJournal bans, String leaderId, ResolverConfig config,
+                                   LongSupplier clockMillis) throws IOException {
         long last = log.lastVersion();
         long beforeLog = log.oldestVersion() - 1;  // versions ≤ this are no longer in the log
         long historyStart = Math.max(beforeLog, last - config.historyMaxVersions());
@@ -93,6 +99,7 @@ public final class Resolver {
             throw new IOException("log read ended at version " + ids.lastVersion() + " but its last version is " + last);
         }
         warnIfIdsForgottenEarly(beforeLog, oldestMillis[0], config, clockMillis.getAsLong());
+        if (bans != null) bans.replay(b -> ids.restoreBan(b.requestId(), b.version(), b.timestampMillis()));
         return new Resolver(leaderId, history, ids);
     }
 

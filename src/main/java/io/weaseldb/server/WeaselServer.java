@@ -18,6 +18,7 @@ import io.weaseldb.net.NetServer;
 import io.weaseldb.pipeline.PipelineConfig;
 import io.weaseldb.storage.DataDirLock;
 import io.weaseldb.storage.RetentionPolicyStore;
+import io.weaseldb.storage.FileBanJournal;
 import io.weaseldb.storage.SegmentedFileLog;
 import io.weaseldb.stream.ChangeFeed;
 import io.weaseldb.stream.LogRetention;
@@ -44,6 +45,7 @@ public final class WeaselServer implements AutoCloseable {
     private final Metrics metrics;
     private final DataDirLock lock;
     private final SegmentedFileLog log;
+    private final FileBanJournal bans;
     private final ChangeFeed feed;
     private final LogRetention retention;
     private final CommitPipeline commits;
@@ -67,12 +69,16 @@ public final class WeaselServer implements AutoCloseable {
             this.log = SegmentedFileLog.open(st.dataDir(),
                 SegmentedFileLog.Options.defaults().withFsync(st.fsync()).withSegmentBytes(st.segmentBytes()),
                 metrics.registry());
+            ServerConfig.Commit c = cfg.commit();
+            this.bans = FileBanJournal.open(st.dataDir(), st.fsync(), TimeUnit.HOURS.toMillis(c.requestIdRetentionHours()),
+                c.requestIdRetentionVersions(), ResolverConfig.requestIdsForHeap(Runtime.getRuntime().maxMemory()),
+                System::currentTimeMillis);
             RetentionPolicyStore policies = RetentionPolicyStore.open(st.dataDir());
             // The feed starts at the recovered last version, before the persist stage can publish to it.
             this.feed = ChangeFeed.start(log, ChangeFeed.Options.of(cfg.subscription().maxBufferSizeBytes(),
                 cfg.subscription().keepaliveIntervalSeconds()), metrics.registry());
             this.retention = LogRetention.start(log, policies, st.retainVersions(), Duration.ofSeconds(1));
-            this.commits = commitPipeline(cfg, log, feed, metrics);
+            this.commits = commitPipeline(cfg, log, bans, feed, metrics);
             commits.start();
 
             Router router = routes(cfg, policies, extraRoutes);
@@ -109,19 +115,19 @@ public final class WeaselServer implements AutoCloseable {
         return extra.addAbsent(router);
     }
 
-    private static CommitPipeline commitPipeline(ServerConfig cfg, SegmentedFileLog log, ChangeFeed feed, Metrics metrics)
-            throws IOException {
+    private static CommitPipeline commitPipeline(ServerConfig cfg, SegmentedFileLog log, FileBanJournal bans, ChangeFeed feed,
+                                                 Metrics metrics) throws IOException {
         ServerConfig.Commit c = cfg.commit();
         // The two long-lived sets may take a quarter of the heap each (the history at most 256 MiB).
         long heap = Runtime.getRuntime().maxMemory();
         ResolverConfig rc = new ResolverConfig(c.conflictWindowVersions(), Math.min(ConflictHistory.DEFAULT_MAX_BYTES, heap / 4),
             Duration.ofHours(c.requestIdRetentionHours()), c.requestIdRetentionVersions(), ResolverConfig.requestIdsForHeap(heap));
         // A new leadership term per process start (API.md: leader_id changes on every start).
-        Resolver resolver = Resolver.recover(log, UUID.randomUUID().toString(), rc, System::currentTimeMillis);
+        Resolver resolver = Resolver.recover(log, bans, UUID.randomUUID().toString(), rc, System::currentTimeMillis);
         ServerConfig.Pipeline p = cfg.http().pipeline(CommitHandlers.PIPELINE);
         // One resolve thread and one persist thread, plus `threads` respond threads (0: persist answers).
         PipelineConfig pc = PipelineConfig.of(CommitHandlers.PIPELINE, p.ringBufferSize(), 2 + p.threads());
-        return new CommitPipeline(pc, p.threads(), resolver, log, feed::publish, metrics.registry());
+        return new CommitPipeline(pc, p.threads(), resolver, log, bans, feed::publish, metrics.registry());
     }
 
     private static CommitLimits commitLimits(ServerConfig.Commit c) {
@@ -167,6 +173,11 @@ public final class WeaselServer implements AutoCloseable {
             if (log != null) log.close();
         } catch (IOException e) {
             System.err.println("weaseldb: closing the commit log failed: " + e.getMessage());
+        }
+        try {
+            if (bans != null) bans.close();
+        } catch (IOException e) {
+            System.err.println("weaseldb: closing the ban journal failed: " + e.getMessage());
         }
         try {
             lock.close();

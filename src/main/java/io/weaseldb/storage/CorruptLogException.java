@@ -13,7 +13,12 @@ public final class CorruptLogException extends IOException {
     private final long offset;
 
     public CorruptLogException(Path file, long offset, String problem) {
-        super("corrupt commit log: " + file + " at byte offset " + offset + ": " + problem);
+        this("commit log", file, offset, problem);
+    }
+
+    /** @param what the damaged store, e.g. "ban journal" */
+    public CorruptLogException(String what, Path file, long offset, String problem) {
+        super("corrupt " + what + ": " + file + " at byte offset " + offset + ": " + problem);
         this.file = file;
         this.offset = offset;
     }

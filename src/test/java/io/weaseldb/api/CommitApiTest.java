@@ -667,6 +667,36 @@ class CommitApiTest {
 
     // ------------------------------------------------------------------ restart
 
+    /**
+     * API.md: from a status query on, a commit carrying the id "will never commit". A ban is journaled (and synced)
+     * before the status answer goes out, so a restart keeps it; before, bans lived in memory only.
+     */
+    @Test
+    void aBanSurvivesARestart(@TempDir Path dir) {
+        srv.close();
+        String storage = "[storage]\ndata_dir = \"" + dir.resolve("data") + "\"\nfsync = true\n";
+        String banned = newId("banned-before-restart");
+        String committed = newId("committed-before-restart");
+        try (TestServer first = TestServer.start("", storage)) {
+            Api a = new Api(first.port);
+            assertEquals(200, a.commit(Api.withId(committed, write("a", "1"))).status());
+            assertEquals("not_committed", a.status(banned).str("status"));
+            assertEquals("committed", a.status(committed).str("status"), "a committed id is not banned by a query");
+        }
+        srv = TestServer.start("", storage);
+        api = new Api(srv.port);
+        Api.Reply r = api.commit(Api.withId(banned, write("b", "2")));
+        assertEquals(409, r.status(), r.body());
+        assertEquals("request_id_banned", r.str("reason"));
+        assertEquals("committed", api.status(committed).str("status"));
+        assertEquals(1, api.currentVersion());
+        // Again after a second restart (the journal was reopened and appended to, not rewritten).
+        srv.close();
+        srv = TestServer.start("", storage);
+        api = new Api(srv.port);
+        assertEquals("request_id_banned", api.commit(Api.withId(banned, write("b", "2"))).str("reason"));
+    }
+
     @Test
     void restartChangesTheLeaderAndKeepsVersionsAndRequestIds(@TempDir Path dir) {
         srv.close();
