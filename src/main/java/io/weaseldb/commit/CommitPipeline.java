@@ -203,7 +203,7 @@ public final class CommitPipeline {
         try {
             if (e.kind == Kind.STATUS) {
                 e.status = resolver.status(e.statusId);
-                e.banned = e.status.kind() != RequestStatus.Kind.COMMITTED && resolver.requestIds().isBanned(e.statusId);
+                e.banned = resolver.requestIds().isBanned(e.statusId);  // made or renewed now (a committed id never is)
                 e.banVersion = resolver.lastVersion();
             } else {
                 resolver.resolve(e.request, e.outcome);

@@ -419,7 +419,6 @@ public final class JsonCommitRequestParser implements CommitRequestParser {
         };
     }
 
-    /** Matches jackson's pointers to its own settings ("enable `JsonReadFeature.X` to allow"): not the client's business. */
     /** Jackson's message without its source dump or settings, prefixed with the field and position. */
     private static CommitRequestException syntaxError(IOException e, String field) {
         if (!(e instanceof JsonProcessingException jpe)) {

@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 public final class JsonSyntax {
     private JsonSyntax() { }
 
+    /** Matches jackson's pointers to its own settings ("enable `JsonReadFeature.X` to allow"): not the client's business. */
     private static final Pattern JACKSON_SETTING = Pattern.compile(
             ":? *enable `[^`]*` to allow|,? *(?:from|as defined by) `[^`]*`");
 

@@ -135,9 +135,7 @@ public final class RequestIdIndex {
      * A repeated query renews the ban.
      */
     public RequestStatus queryAndBan(String id) {
-        // UTF-8 takes at least as many bytes as UTF-16 chars: the length alone settles most.
-        if (id.length() > CommitLimits.MAX_REQUEST_ID_BYTES
-                || io.weaseldb.storage.Utf8.encodedLength(id) > CommitLimits.MAX_REQUEST_ID_BYTES) {
+        if (noCommitCanCarry(id)) {
             // No commit can carry an id this long (CommitRequest refuses it): definitively not committed,
             // and nothing to ban or to remember.
             return RequestStatus.NOT_COMMITTED;
@@ -162,10 +160,7 @@ public final class RequestIdIndex {
      * rules and the memory bound apply as to any ban.
      */
     public void restoreBan(String id, long version, long timestampMillis) {
-        if (id.length() > CommitLimits.MAX_REQUEST_ID_BYTES
-                || io.weaseldb.storage.Utf8.encodedLength(id) > CommitLimits.MAX_REQUEST_ID_BYTES) {
-            return;
-        }
+        if (noCommitCanCarry(id)) return;
         key(id);
         byte[] bytes = keyBytes;
         int hash = keyHash;
@@ -174,6 +169,13 @@ public final class RequestIdIndex {
         long position = bans.add(bytes, hash, Math.min(version, lastVersion), monotonic(timestampMillis));
         put(bytes, hash, slotValue(position, true));
         evictExpired();
+    }
+
+    /** Longer than the request-id limit (CommitRequest refuses it). */
+    private static boolean noCommitCanCarry(String id) {
+        // UTF-8 takes at least as many bytes as UTF-16 chars: the length alone settles most.
+        return id.length() > CommitLimits.MAX_REQUEST_ID_BYTES
+            || io.weaseldb.storage.Utf8.encodedLength(id) > CommitLimits.MAX_REQUEST_ID_BYTES;
     }
 
     /**

@@ -9,9 +9,10 @@ public final class HttpException extends Exception {
     private final int status;
     private final String code;
     private final String[] headers;
+    private static final String[] NO_HEADERS = {};
 
     public HttpException(int status, String code, String message) {
-        this(status, code, message, new String[0]);
+        this(status, code, message, NO_HEADERS);
     }
 
     private HttpException(int status, String code, String message, String... headers) {

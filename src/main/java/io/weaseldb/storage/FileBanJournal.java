@@ -131,13 +131,8 @@ public final class FileBanJournal implements BanJournal {
             int n = all.length - at >= 4 ? b.getInt(at) : -1;
             if (n < 0) problem = "incomplete record length";
             else if (n < 16 || n > 16 + MAX_ID_BYTES) problem = "record length " + n + " outside [16, " + (16 + MAX_ID_BYTES) + "]";
-            else if (all.length - at < 8 + n) problem = "incomplete record: length says " + n + " body bytes";
-            else {
-                crc.reset();
-                crc.update(all, at, 4);
-                crc.update(all, at + 8, n);
-                if ((int) crc.getValue() != b.getInt(at + 4)) problem = "record CRC32C mismatch";
-            }
+            else if (all.length - at < LogFormat.RECORD_PREFIX_BYTES + n) problem = "incomplete record: length says " + n + " body bytes";
+            else if (LogFormat.recordCrc(crc, all, at, n) != b.getInt(at + 4)) problem = "record CRC32C mismatch";
             if (problem != null) {
                 if (newest) return at;  // a torn write: recover() cuts it
                 throw new CorruptLogException("ban journal", g.path, at, problem
@@ -149,7 +144,7 @@ public final class FileBanJournal implements BanJournal {
             g.newestVersion = version;
             g.newestMillis = millis;
             if (visitor != null) visitor.visit(new Ban(new String(all, at + HEADER, n - 16, StandardCharsets.UTF_8), version, millis));
-            at += 8 + n;
+            at += LogFormat.RECORD_PREFIX_BYTES + n;
         }
         return at;
     }
@@ -165,18 +160,15 @@ public final class FileBanJournal implements BanJournal {
     public void append(String requestId, long version, long timestampMillis) {
         byte[] id = requestId.getBytes(StandardCharsets.UTF_8);
         int n = 16 + id.length;
-        if (pending.remaining() < 8 + n) {
-            ByteBuffer bigger = ByteBuffer.allocate(Math.max(pending.capacity() * 2, pending.position() + 8 + n));
+        if (pending.remaining() < LogFormat.RECORD_PREFIX_BYTES + n) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(pending.capacity() * 2, pending.position() + LogFormat.RECORD_PREFIX_BYTES + n));
             pending.flip();
             bigger.put(pending);
             pending = bigger;
         }
         int at = pending.position();
         pending.putInt(n).putInt(0).putLong(version).putLong(timestampMillis).put(id);
-        crc.reset();
-        crc.update(pending.array(), at, 4);
-        crc.update(pending.array(), at + 8, n);
-        pending.putInt(at + 4, (int) crc.getValue());
+        pending.putInt(at + 4, LogFormat.recordCrc(crc, pending.array(), at, n));
         Generation g = generations.get(generations.size() - 1);
         g.bans++;
         g.newestVersion = version;

@@ -62,6 +62,17 @@ final class LogFormat {
         return v >= 1 ? v : -1;
     }
 
+    /**
+     * The CRC32C of a record framed as length u32 | CRC u32 | body: over the length field and the {@code bodyLength}
+     * body bytes, the record starting at {@code a[at]} (the commit log's records and the ban journal's).
+     */
+    static int recordCrc(CRC32C crc, byte[] a, int at, int bodyLength) {
+        crc.reset();
+        crc.update(a, at, 4);
+        crc.update(a, at + RECORD_PREFIX_BYTES, bodyLength);
+        return (int) crc.getValue();
+    }
+
     static ByteBuffer encodeHeader(long firstVersion) {
         ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES);
         b.putInt(MAGIC).putInt(FORMAT_VERSION).putLong(firstVersion);

@@ -69,12 +69,7 @@ final class RecordScanner {
                     + (remaining - LogFormat.RECORD_PREFIX_BYTES) + " remain before end of file");
         }
         at = fill(LogFormat.RECORD_PREFIX_BYTES + length);
-        byte[] a = buf.array();
-        int base = buf.arrayOffset() + at;
-        crc.reset();
-        crc.update(a, base, 4);
-        crc.update(a, base + LogFormat.RECORD_PREFIX_BYTES, length);
-        int computed = (int) crc.getValue();
+        int computed = LogFormat.recordCrc(crc, buf.array(), buf.arrayOffset() + at, length);
         if (computed != storedCrc) {
             return invalid(String.format("record CRC32C mismatch (stored 0x%08X, computed 0x%08X)", storedCrc, computed));
         }
