@@ -60,6 +60,7 @@ public class ChangeFeedBenchmark {
         @Override public long oldestVersion() { return 1; }
         @Override public void append(LogRecord record) { last = record.version(); }
         @Override public void sync() { }
+        @Override public long truncationPoint(long version) { return oldestVersion(); }
         @Override public void truncateBefore(long version) { }
         @Override public void close() { }
 

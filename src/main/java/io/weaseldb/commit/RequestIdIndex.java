@@ -70,8 +70,9 @@ public final class RequestIdIndex {
      * @param retentionMillis      minimum time an entry is kept
      * @param retentionVersions    minimum number of later versions an entry is kept for
      * @param lastVersion          the last version committed before the first one recorded here
-     * @param forgottenUpToVersion commits up to this version are not (and will not be) recorded here, e.g.
-     *                             those truncated from the log before recovery; 0 when the index starts at version 1
+     * @param forgottenUpToVersion the newest version whose commit may be missing here, e.g. the newest truncated from
+     *                             the log before recovery (ids archived from it are recorded, the rest are not); 0 when
+     *                             the index will hold every commit from version 1
      * @param clockMillis          wall clock, in milliseconds
      */
     public RequestIdIndex(long retentionMillis, long retentionVersions, long lastVersion, long forgottenUpToVersion,
@@ -84,8 +85,7 @@ public final class RequestIdIndex {
      */
     public RequestIdIndex(long retentionMillis, long retentionVersions, long maxEntries, long lastVersion,
                           long forgottenUpToVersion, LongSupplier clockMillis) {
-        if (retentionMillis < 0 || retentionVersions < 0 || maxEntries < 0 || lastVersion < 0 || forgottenUpToVersion < 0
-                || forgottenUpToVersion > lastVersion) {
+        if (retentionMillis < 0 || retentionVersions < 0 || maxEntries < 0 || lastVersion < 0 || forgottenUpToVersion < 0) {
             throw new IllegalArgumentException("retention " + retentionMillis + " ms / " + retentionVersions
                     + " versions, maxEntries " + maxEntries + ", lastVersion " + lastVersion + ", forgottenUpTo " + forgottenUpToVersion);
         }
@@ -128,6 +128,11 @@ public final class RequestIdIndex {
         long position = commits.add(bytes, hash, version, monotonic(timestampMillis));
         put(bytes, hash, slotValue(position, false));
         evictExpired();
+    }
+
+    /** Recovery: versions up to {@code version} committed, and those not recorded by now are not remembered. */
+    public void skipTo(long version) {
+        if (version > lastVersion) lastVersion = version;
     }
 
     /**

@@ -1,6 +1,8 @@
 package io.weaseldb.commit;
 
+import io.weaseldb.storage.BanJournal;
 import io.weaseldb.storage.CommitLog;
+import io.weaseldb.storage.IdArchive;
 import io.weaseldb.storage.LogRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,23 +67,30 @@ public final class Resolver {
      */
     public static Resolver recover(CommitLog log, String leaderId, ResolverConfig config, LongSupplier clockMillis)
             throws IOException {
-        return recover(log, null, leaderId, config, clockMillis);
+        return recover(log, null, null, leaderId, config, clockMillis);
     }
 
-    /** As {@link #recover(CommitLog, String, ResolverConfig, LongSupplier)}, then the bans of {@code bans} (if given). */
-    public static Resolver recover(CommitLog log, io.weaseldb.storage.BanJournal bans, String leaderId, ResolverConfig config,
+    /**
+     * As {@link #recover(CommitLog, String, ResolverConfig, LongSupplier)}, with the ids of {@code archive} (commits
+     * truncated from the log whose retention has not passed) before the log's, and the bans of {@code bans} after
+     * them; either may be null.
+     */
+    public static Resolver recover(CommitLog log, IdArchive archive, BanJournal bans, String leaderId, ResolverConfig config,
                                    LongSupplier clockMillis) throws IOException {
         long last = log.lastVersion();
         long beforeLog = log.oldestVersion() - 1;  // versions ≤ this are no longer in the log
         long historyStart = Math.max(beforeLog, last - config.historyMaxVersions());
         ConflictHistory history = new ConflictHistory(historyStart, config.historyMaxVersions(), config.historyMaxBytes());
+        long firstArchived = archive == null ? Long.MAX_VALUE : archive.oldestVersion();
+        // Every truncated version counts as possibly forgotten: the archive keeps only ids within their retention.
         RequestIdIndex ids = new RequestIdIndex(config.requestIdRetention().toMillis(), config.requestIdRetentionVersions(),
-                config.requestIdMaxEntries(),
-                beforeLog, beforeLog, clockMillis);
-        long[] oldestMillis = {-1};
+                config.requestIdMaxEntries(), Math.min(beforeLog, firstArchived - 1), beforeLog, clockMillis);
+        if (archive != null) {
+            archive.replay(beforeLog + 1, ids::recordCommit);
+            ids.skipTo(beforeLog);  // the archive holds only ids still within retention: not every version
+        }
         try {
             log.read(beforeLog + 1, (LogRecord r) -> {
-                if (oldestMillis[0] < 0) oldestMillis[0] = r.timestampMillis();
                 ids.recordCommit(r.requestId(), r.version(), r.timestampMillis());
                 if (r.version() > historyStart) {
                     try {
@@ -98,24 +107,8 @@ public final class Resolver {
         if (ids.lastVersion() != last || history.lastVersion() != last) {
             throw new IOException("log read ended at version " + ids.lastVersion() + " but its last version is " + last);
         }
-        warnIfIdsForgottenEarly(beforeLog, oldestMillis[0], config, clockMillis.getAsLong());
         if (bans != null) bans.replay(b -> ids.restoreBan(b.requestId(), b.version(), b.timestampMillis()));
         return new Resolver(leaderId, history, ids);
-    }
-
-    /**
-     * Request ids live in memory and are rebuilt from the log, so ids of versions the log no longer holds are
-     * forgotten by a restart, even within request_id_retention_hours: a retry of one commits again. Say so when
-     * that may be the case (the oldest retained commit is younger than the retention), once, at start.
-     */
-    private static void warnIfIdsForgottenEarly(long beforeLog, long oldestRetainedMillis, ResolverConfig config, long nowMillis) {
-        long retention = config.requestIdRetention().toMillis();
-        if (beforeLog > 0 && oldestRetainedMillis >= 0 && nowMillis - oldestRetainedMillis < retention) {
-            System.getLogger(Resolver.class.getName()).log(System.Logger.Level.WARNING,
-                "request ids of versions 1.." + beforeLog + " are no longer in the commit log, and some of them are"
-                + " younger than request_id_retention_hours: this restart forgot them, so a retry of one would commit"
-                + " again. Keep the log longer (storage.retain_versions or a retention policy) to keep ids across restarts");
-        }
     }
 
     /** Resolves into a new {@link Outcome}. */

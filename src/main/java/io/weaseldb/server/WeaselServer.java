@@ -19,6 +19,7 @@ import io.weaseldb.pipeline.PipelineConfig;
 import io.weaseldb.storage.DataDirLock;
 import io.weaseldb.storage.RetentionPolicyStore;
 import io.weaseldb.storage.FileBanJournal;
+import io.weaseldb.storage.FileIdArchive;
 import io.weaseldb.storage.SegmentedFileLog;
 import io.weaseldb.stream.ChangeFeed;
 import io.weaseldb.stream.LogRetention;
@@ -70,15 +71,19 @@ public final class WeaselServer implements AutoCloseable {
                 SegmentedFileLog.Options.defaults().withFsync(st.fsync()).withSegmentBytes(st.segmentBytes()),
                 metrics.registry());
             ServerConfig.Commit c = cfg.commit();
-            this.bans = FileBanJournal.open(st.dataDir(), st.fsync(), TimeUnit.HOURS.toMillis(c.requestIdRetentionHours()),
-                c.requestIdRetentionVersions(), ResolverConfig.requestIdsForHeap(Runtime.getRuntime().maxMemory()),
+            long retentionMillis = TimeUnit.HOURS.toMillis(c.requestIdRetentionHours());
+            long maxIds = ResolverConfig.requestIdsForHeap(Runtime.getRuntime().maxMemory());
+            this.bans = FileBanJournal.open(st.dataDir(), st.fsync(), retentionMillis, c.requestIdRetentionVersions(), maxIds,
+                System::currentTimeMillis);
+            FileIdArchive ids = FileIdArchive.open(st.dataDir(), st.fsync(), retentionMillis, c.requestIdRetentionVersions(), maxIds,
                 System::currentTimeMillis);
             RetentionPolicyStore policies = RetentionPolicyStore.open(st.dataDir());
             // The feed starts at the recovered last version, before the persist stage can publish to it.
             this.feed = ChangeFeed.start(log, ChangeFeed.Options.of(cfg.subscription().maxBufferSizeBytes(),
                 cfg.subscription().keepaliveIntervalSeconds()), metrics.registry());
-            this.retention = LogRetention.start(log, policies, st.retainVersions(), Duration.ofSeconds(1));
-            this.commits = commitPipeline(cfg, log, bans, feed, metrics);
+            this.commits = commitPipeline(cfg, log, ids, bans, feed, metrics);
+            // After recovery has read the archive: the retention thread adds to it.
+            this.retention = LogRetention.start(log, ids, policies, st.retainVersions(), Duration.ofSeconds(1));
             commits.start();
 
             Router router = routes(cfg, policies, extraRoutes);
@@ -115,15 +120,15 @@ public final class WeaselServer implements AutoCloseable {
         return extra.addAbsent(router);
     }
 
-    private static CommitPipeline commitPipeline(ServerConfig cfg, SegmentedFileLog log, FileBanJournal bans, ChangeFeed feed,
-                                                 Metrics metrics) throws IOException {
+    private static CommitPipeline commitPipeline(ServerConfig cfg, SegmentedFileLog log, FileIdArchive ids, FileBanJournal bans,
+                                                 ChangeFeed feed, Metrics metrics) throws IOException {
         ServerConfig.Commit c = cfg.commit();
         // The two long-lived sets may take a quarter of the heap each (the history at most 256 MiB).
         long heap = Runtime.getRuntime().maxMemory();
         ResolverConfig rc = new ResolverConfig(c.conflictWindowVersions(), Math.min(ConflictHistory.DEFAULT_MAX_BYTES, heap / 4),
             Duration.ofHours(c.requestIdRetentionHours()), c.requestIdRetentionVersions(), ResolverConfig.requestIdsForHeap(heap));
         // A new leadership term per process start (API.md: leader_id changes on every start).
-        Resolver resolver = Resolver.recover(log, bans, UUID.randomUUID().toString(), rc, System::currentTimeMillis);
+        Resolver resolver = Resolver.recover(log, ids, bans, UUID.randomUUID().toString(), rc, System::currentTimeMillis);
         ServerConfig.Pipeline p = cfg.http().pipeline(CommitHandlers.PIPELINE);
         // One resolve thread and one persist thread, plus `threads` respond threads (0: persist answers).
         PipelineConfig pc = PipelineConfig.of(CommitHandlers.PIPELINE, p.ringBufferSize(), 2 + p.threads());

@@ -34,6 +34,12 @@ public interface CommitLog extends AutoCloseable {
      */
     void read(long fromVersion, Predicate<LogRecord> visitor) throws IOException;
 
+    /**
+     * The oldest version {@link #truncateBefore truncateBefore(version)} would keep (records below it would go):
+     * {@link #oldestVersion()} when nothing would.
+     */
+    long truncationPoint(long version);
+
     /** Deletes whole segments all of whose records are older than {@code version}; never the active segment. */
     void truncateBefore(long version) throws IOException;
 

@@ -15,10 +15,23 @@ import java.nio.file.StandardOpenOption;
 final class DurableReplace {
     private DurableReplace() { }
 
+    /** The new content, written to the temporary file's channel. */
+    @FunctionalInterface
+    interface Body {
+        void writeTo(FileChannel ch) throws IOException;
+    }
+
     /** Writes {@code parts} as {@code target}'s new content by way of {@code temp} (same directory); forces when {@code fsync}. */
     static void write(Path temp, Path target, boolean fsync, ByteBuffer... parts) throws IOException {
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        write(temp, target, fsync, ch -> {
             while (parts[parts.length - 1].hasRemaining()) ch.write(parts);
+        });
+    }
+
+    /** As {@link #write(Path, Path, boolean, ByteBuffer...)}, the content written by {@code body}. */
+    static void write(Path temp, Path target, boolean fsync, Body body) throws IOException {
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            body.writeTo(ch);
             if (fsync) ch.force(true);
         }
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -487,17 +487,31 @@ public final class SegmentedFileLog implements CommitLog {
     }
 
     @Override
+    public long truncationPoint(long version) {
+        Segment[] cur = segments.get();
+        return cur[segmentsBelow(cur, version)].firstVersion;
+    }
+
+    /**
+     * How many of {@code cur}'s segments lie wholly below {@code version}, never counting the last (active) one nor
+     * records a reader cannot see yet (they might still be in the write buffer's segment).
+     */
+    private int segmentsBelow(Segment[] cur, long version) {
+        long limit = Math.min(version, durableVersion + 1);
+        int k = 0;
+        // Segment k's last version is cur[k + 1].firstVersion - 1.
+        while (k < cur.length - 1 && cur[k + 1].firstVersion <= limit) k++;
+        return k;
+    }
+
+    @Override
     public void truncateBefore(long version) throws IOException {
         if (closed) throw new IOException("commit log " + logDir + " is closed");
-        // Never remove records a reader cannot see yet (they might still be in the write buffer's segment).
-        long limit = Math.min(version, durableVersion + 1);
         Segment[] cur;
         int k;
         do {
             cur = segments.get();
-            k = 0;
-            // Segment k's last version is cur[k + 1].firstVersion - 1; the last (active) segment is never removed.
-            while (k < cur.length - 1 && cur[k + 1].firstVersion <= limit) k++;
+            k = segmentsBelow(cur, version);
             if (k == 0) return;
         } while (!segments.compareAndSet(cur, Arrays.copyOfRange(cur, k, cur.length)));
         // The floor first: recovery refuses a log whose oldest segment is above it (deleted by something else).

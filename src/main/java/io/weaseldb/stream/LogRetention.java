@@ -1,6 +1,7 @@
 package io.weaseldb.stream;
 
 import io.weaseldb.storage.CommitLog;
+import io.weaseldb.storage.IdArchive;
 import io.weaseldb.storage.RetentionPolicyStore;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -15,22 +16,26 @@ import java.util.concurrent.locks.LockSupport;
  * bound every {@code interval} (a read of the policy snapshot and two volatile reads) and hands it to
  * {@link CommitLog#truncateBefore}, which removes only whole segments entirely below it, never the active one,
  * and needs no lock against appends: commits are never blocked. Versions at or above the bound are always kept;
- * some below it may survive until their segment is entirely below the bound.
+ * some below it may survive until their segment is entirely below the bound. Before records go, the ids of those
+ * whose request-id retention has not passed are made durable in the {@link IdArchive} (when there is one), so a
+ * restart still knows them.
  */
 public final class LogRetention implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LogRetention.class.getName());
 
     private final CommitLog log;
+    private final IdArchive ids;
     private final RetentionPolicyStore policies;
     private final long retainVersions;
     private final long intervalNanos;
     private final Thread thread;
     private volatile boolean closed;
 
-    private LogRetention(CommitLog log, RetentionPolicyStore policies, long retainVersions, Duration interval) {
+    private LogRetention(CommitLog log, IdArchive ids, RetentionPolicyStore policies, long retainVersions, Duration interval) {
         if (retainVersions < 0) throw new IllegalArgumentException("retainVersions must be ≥ 0: " + retainVersions);
         if (interval.isNegative() || interval.isZero()) throw new IllegalArgumentException("interval must be positive: " + interval);
         this.log = log;
+        this.ids = ids;
         this.policies = policies;
         this.retainVersions = retainVersions;
         this.intervalNanos = interval.toNanos();
@@ -38,16 +43,20 @@ public final class LogRetention implements AutoCloseable {
         thread.setDaemon(true);
     }
 
-    /** Starts the background truncation thread ({@code retainVersions} is {@code [storage] retain_versions}). */
-    public static LogRetention start(CommitLog log, RetentionPolicyStore policies, long retainVersions, Duration interval) {
-        LogRetention r = new LogRetention(log, policies, retainVersions, interval);
+    /**
+     * Starts the background truncation thread ({@code retainVersions} is {@code [storage] retain_versions});
+     * {@code ids} may be null (ids then leave with their records).
+     */
+    public static LogRetention start(CommitLog log, IdArchive ids, RetentionPolicyStore policies, long retainVersions,
+                                     Duration interval) {
+        LogRetention r = new LogRetention(log, ids, policies, retainVersions, interval);
         r.thread.start();
         return r;
     }
 
     /** A stopped instance, for running {@link #runOnce()} by hand (tests, tools). */
-    public static LogRetention manual(CommitLog log, RetentionPolicyStore policies, long retainVersions) {
-        return new LogRetention(log, policies, retainVersions, Duration.ofSeconds(1));
+    public static LogRetention manual(CommitLog log, IdArchive ids, RetentionPolicyStore policies, long retainVersions) {
+        return new LogRetention(log, ids, policies, retainVersions, Duration.ofSeconds(1));
     }
 
     /** The first version the log must keep: {@code min(min over policies, latest − retain_versions)}, at least 1. */
@@ -61,7 +70,12 @@ public final class LogRetention implements AutoCloseable {
     /** Computes the bound and truncates before it once; returns the bound. */
     public long runOnce() throws IOException {
         long keep = keepFrom();
-        if (keep > log.oldestVersion()) log.truncateBefore(keep);
+        long oldest = log.oldestVersion();
+        long cut = keep > oldest ? log.truncationPoint(keep) : oldest;
+        if (cut > oldest) {
+            if (ids != null) ids.keep(log, oldest, cut);
+            log.truncateBefore(cut);
+        }
         return keep;
     }
 

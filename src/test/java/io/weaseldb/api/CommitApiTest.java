@@ -697,6 +697,44 @@ class CommitApiTest {
         assertEquals("request_id_banned", api.commit(Api.withId(banned, write("b", "2"))).str("reason"));
     }
 
+    /**
+     * API.md forgets an id only once both retention rules have passed, but the log keeps only retain_versions: an id
+     * whose commit was truncated from the log within its hours was forgotten by a restart, and its retry committed a
+     * second time (the API audit's F1). The truncation now archives such ids first.
+     */
+    @Test
+    void anIdTruncatedFromTheLogWithinItsHoursSurvivesARestart(@TempDir Path dir) throws Exception {
+        srv.close();
+        Path data = dir.resolve("data");
+        // 64 KiB segments of ~2 KB commits, a log keeping 10 versions; ids kept 24 h but only 5 versions.
+        String storage = "[storage]\ndata_dir = \"" + data + "\"\nfsync = true\nsegment_bytes = 65536\nretain_versions = 10\n"
+            + "[commit]\nrequest_id_retention_versions = 5\n";
+        String id = newId("truncated-within-hours");
+        long version;
+        String big = "x".repeat(2000);
+        try (TestServer first = TestServer.start("", storage)) {
+            Api a = new Api(first.port);
+            version = a.commit(Api.withId(id, write("a", "1"))).num("version");
+            for (int i = 0; i < 150; i++) assertEquals(200, a.commit(ops(write("k" + i, big))).status());
+            Path firstSegment = data.resolve("log").resolve("00000000000000000001.seg");
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (java.nio.file.Files.exists(firstSegment) && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);  // a polling interval (retention runs each second)
+            }
+            assertFalse(java.nio.file.Files.exists(firstSegment), "retention did not truncate the log within 20 s");
+        }
+        srv = TestServer.start("", storage);
+        api = new Api(srv.port);
+        long last = api.currentVersion();
+        Api.Reply retry = api.commit(Api.withId(id, write("a", "1")));
+        assertEquals(200, retry.status(), retry.body());
+        assertEquals(version, retry.num("version"), "the retry answers the original commit: " + retry.body());
+        assertEquals(last, api.currentVersion(), "the retry was not applied again");
+        Api.Reply status = api.status(id);
+        assertEquals("committed", status.str("status"), status.body());
+        assertEquals(version, status.num("version"));
+    }
+
     @Test
     void restartChangesTheLeaderAndKeepsVersionsAndRequestIds(@TempDir Path dir) {
         srv.close();

@@ -92,6 +92,7 @@ class CommitPipelineTest {
         @Override public long oldestVersion() { return log.oldestVersion(); }
         @Override public void append(LogRecord record) throws IOException { log.append(record); }
         @Override public void read(long from, java.util.function.Predicate<LogRecord> visitor) throws IOException { log.read(from, visitor); }
+        @Override public long truncationPoint(long version) { return log.truncationPoint(version); }
         @Override public void truncateBefore(long version) throws IOException { log.truncateBefore(version); }
         @Override public void close() throws IOException { log.close(); }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weaseldb.storage.CommitLog;
+import io.weaseldb.storage.IdArchive;
 import io.weaseldb.storage.LogRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -227,38 +228,29 @@ class ResolverTest {
         assertEquals(1, empty.resolve(writing(id(1), "a")).version());
     }
 
-    /** Ids of truncated versions are forgotten by a restart: said once, at recovery, when they may be within retention. */
+    /** Ids truncated from the log but still within retention come back from the archive, before the log's. */
     @Test
-    void recoveryWarnsWhenTruncatedIdsMayBeWithinTheirRetention() throws IOException {
-        List<String> warnings = new ArrayList<>();
-        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(Resolver.class.getName());
-        java.util.logging.Handler handler = new java.util.logging.Handler() {
-            @Override public void publish(java.util.logging.LogRecord r) {
-                if (r.getLevel() == java.util.logging.Level.WARNING) warnings.add(r.getMessage());
+    void recoversArchivedIdsBeforeTheLogs() throws IOException {
+        MemoryLog log = new MemoryLog(6);  // versions 1..5 were truncated; the archive kept the ids of 3 and 5
+        log.records.add(new LogRecord(6, id(6), clock.get(), OperationsCodec.encodeJson(List.of())));
+        List<Object[]> archived = List.of(new Object[] {id(3), 3L}, new Object[] {id(5), 5L}, new Object[] {id(6), 6L});
+        IdArchive archive = new IdArchive() {
+            @Override public void keep(CommitLog l, long from, long to) { }
+            @Override public long oldestVersion() { return 3; }
+            @Override public void replay(long before, Visitor v) throws IOException {
+                // Like a file archive after a crash between archiving and truncating: 6 is in the log too.
+                for (Object[] e : archived) if ((long) e[1] < before) v.visit((String) e[0], (long) e[1], clock.get());
             }
-            @Override public void flush() { }
-            @Override public void close() { }
         };
-        jul.addHandler(handler);
-        try {
-            ResolverConfig config = new ResolverConfig(3, Long.MAX_VALUE, Duration.ofHours(1), 100);
-            MemoryLog truncated = new MemoryLog(4);  // versions 1..3 are gone; version 4 was committed just now
-            truncated.records.add(new LogRecord(4, id(4), clock.get(), OperationsCodec.encodeJson(List.of())));
-            Resolver.recover(truncated, LEADER, config, clock::get);
-            assertEquals(1, warnings.size(), warnings.toString());
-            assertTrue(warnings.get(0).contains("request ids of versions 1..3"), warnings.get(0));
-
-            warnings.clear();
-            MemoryLog old = new MemoryLog(4);  // the oldest retained commit is past the retention: nothing to say
-            old.records.add(new LogRecord(4, id(4), clock.get() - Duration.ofHours(2).toMillis(), OperationsCodec.encodeJson(List.of())));
-            Resolver.recover(old, LEADER, config, clock::get);
-            MemoryLog whole = new MemoryLog(1);
-            whole.records.add(new LogRecord(1, id(1), clock.get(), OperationsCodec.encodeJson(List.of())));
-            Resolver.recover(whole, LEADER, config, clock::get);
-            assertEquals(List.of(), warnings);
-        } finally {
-            jul.removeHandler(handler);
-        }
+        Resolver r = Resolver.recover(log, archive, null, "leader-2", new ResolverConfig(3, Long.MAX_VALUE, Duration.ofHours(1), 100),
+            clock::get);
+        assertEquals(6, r.lastVersion());
+        assertEquals(3, r.requestIds().committedVersion(id(3)), "archived");
+        assertEquals(5, r.requestIds().committedVersion(id(5)), "archived");
+        assertEquals(6, r.requestIds().committedVersion(id(6)), "from the log");
+        assertEquals(Outcome.Kind.DUPLICATE, r.resolve(writing(id(3), "x")).kind(), "a retry of an archived id is not applied again");
+        assertEquals(RequestStatus.LOG_TRUNCATED, r.status(id(4)), "not archived: cannot be proven never committed");
+        assertEquals(7, r.resolve(writing(id(7), "x")).version());
     }
 
     @Test
@@ -304,6 +296,11 @@ class ResolverTest {
                     return;
                 }
             }
+        }
+
+        @Override
+        public long truncationPoint(long version) {
+            return oldestVersion();
         }
 
         @Override

@@ -57,7 +57,7 @@ class LogRetentionTest {
     @Test
     void retainVersionsAloneBoundsTheLog() throws Exception {
         append(300);
-        LogRetention r = LogRetention.manual(log, policies, 100);
+        LogRetention r = LogRetention.manual(log, null, policies, 100);
         assertEquals(200, r.runOnce());
         long oldest = log.oldestVersion();
         assertTrue(oldest > 100 && oldest <= 200, "oldest " + oldest + ": segments wholly below 200 are gone, 200 is kept");
@@ -69,7 +69,7 @@ class LogRetentionTest {
         policies.put("reader-b", 120);
         policies.put("reader-a", 50);
         append(300);
-        LogRetention r = LogRetention.manual(log, policies, 100);
+        LogRetention r = LogRetention.manual(log, null, policies, 100);
         assertEquals(50, r.runOnce());
         long oldest = log.oldestVersion();
         assertTrue(oldest > 1 && oldest <= 50, "oldest " + oldest);
@@ -89,16 +89,16 @@ class LogRetentionTest {
     void aPolicyAtZeroOrAShortLogKeepsEverything() throws Exception {
         append(300);
         policies.put("everything", 0);
-        assertEquals(1, LogRetention.manual(log, policies, 100).runOnce());
+        assertEquals(1, LogRetention.manual(log, null, policies, 100).runOnce());
         assertEquals(1, log.oldestVersion());
         policies.delete("everything");
-        assertEquals(1, LogRetention.manual(log, policies, 1000).runOnce());
+        assertEquals(1, LogRetention.manual(log, null, policies, 1000).runOnce());
         assertEquals(1, log.oldestVersion());
     }
 
     @Test
     void theBackgroundThreadTruncatesAsTheLogGrows() throws Exception {
-        try (LogRetention r = LogRetention.start(log, policies, 50, Duration.ofMillis(20))) {
+        try (LogRetention r = LogRetention.start(log, null, policies, 50, Duration.ofMillis(20))) {
             append(100);
             TestServer.awaitTrue("first truncation", Duration.ofSeconds(10), () -> log.oldestVersion() > 1);
             assertTrue(log.oldestVersion() <= 50);

@@ -1,0 +1,162 @@
+package io.weaseldb.storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.LongSupplier;
+import java.util.zip.CRC32C;
+
+/**
+ * The id archive on local disk: one file {@code ids/<20-digit first version>.ids} per truncation of the log, in
+ * {@link IdRecords}' record format, holding the ids of the removed records that had not expired by both retention
+ * rules. A file is written whole (temporary file, forced, renamed), so a crash never leaves a torn one: any bad
+ * record is damage, and recovery refuses it, naming the file and offset, as it does for the log.
+ *
+ * <p>A file is deleted once its newest id has expired by both rules, or once the ids after it alone exceed the
+ * in-memory bound (a restart would forget them at once; logged as a warning).
+ */
+public final class FileIdArchive implements IdArchive {
+    private static final System.Logger LOG = System.getLogger(FileIdArchive.class.getName());
+    public static final String DIR = "ids";
+    private static final String WHAT = "request id archive";
+    private static final String SUFFIX = ".ids";
+    private static final String TEMP_SUFFIX = ".tmp";
+    /** Records are written to the file in chunks of about this size: a segment's ids need not fit in memory at once. */
+    private static final int CHUNK_BYTES = 1 << 16;
+
+    private final Path dir;
+    private final boolean fsync;
+    private final IdRecords.Retention retention;
+    private final List<IdRecords.Generation> generations = new ArrayList<>();
+    private final CRC32C crc = new CRC32C();
+
+    private FileIdArchive(Path dir, boolean fsync, IdRecords.Retention retention) {
+        this.dir = dir;
+        this.fsync = fsync;
+        this.retention = retention;
+    }
+
+    /** Opens or creates the archive under {@code dataDir/ids}, checking every file. */
+    public static FileIdArchive open(Path dataDir, boolean fsync, long retentionMillis, long retentionVersions, long maxEntries,
+                                     LongSupplier clockMillis) throws IOException {
+        Path dir = dataDir.resolve(DIR);
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            if (fsync) SegmentedFileLog.forceDirectory(dataDir);
+        }
+        FileIdArchive a = new FileIdArchive(dir, fsync, new IdRecords.Retention(retentionMillis, retentionVersions, maxEntries, clockMillis));
+        a.recover();
+        return a;
+    }
+
+    private void recover() throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                if (firstVersionOf(p) >= 0) {
+                    files.add(p);
+                } else if (p.getFileName().toString().endsWith(SUFFIX + TEMP_SUFFIX)) {
+                    Files.delete(p);  // a file whose writing a crash interrupted: the log still held its records
+                } else {
+                    LOG.log(Level.WARNING, "ignoring unexpected file in request id archive directory: " + p);
+                }
+            }
+        }
+        files.sort(Comparator.comparingLong(FileIdArchive::firstVersionOf));
+        for (Path p : files) {
+            IdRecords.Generation g = new IdRecords.Generation(firstVersionOf(p), p);
+            IdRecords.scan(WHAT, g, crc, false, "", null);
+            generations.add(g);
+        }
+    }
+
+    @Override
+    public void keep(CommitLog log, long fromVersion, long toVersion) throws IOException {
+        long lastVersion = log.lastVersion();
+        long now = retention.clockMillis().getAsLong();
+        String name = String.format("%020d", fromVersion) + SUFFIX;
+        IdRecords.Generation g = new IdRecords.Generation(fromVersion, dir.resolve(name));
+        DurableReplace.write(dir.resolve(name + TEMP_SUFFIX), g.path, fsync, ch -> {
+            ByteBuffer[] chunk = {ByteBuffer.allocate(CHUNK_BYTES)};
+            try {
+                log.read(fromVersion, r -> {
+                    if (r.version() >= toVersion) return false;
+                    if (!retention.expired(r.version(), r.timestampMillis(), now, lastVersion)) {
+                        chunk[0] = IdRecords.append(chunk[0], crc, r.requestId(), r.version(), r.timestampMillis());
+                        g.counted(r.version(), r.timestampMillis());
+                        if (chunk[0].position() >= CHUNK_BYTES) writeOut(ch, chunk[0]);
+                    }
+                    return true;
+                });
+                writeOut(ch, chunk[0]);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        });
+        // The same first version again: a crash came between an earlier keep and the log's truncation.
+        generations.removeIf(old -> old.number == fromVersion);
+        if (g.records > 0) {
+            generations.add(g);
+        } else {
+            Files.delete(g.path);  // every id had expired: nothing to keep
+        }
+        long early = retention.prune(generations, 0, lastVersion, fsync, dir);
+        if (early > 0) {
+            LOG.log(Level.WARNING, "request id archive: more than " + retention.maxEntries() + " request ids to keep (the"
+                + " in-memory bound): " + early + " ids younger than request_id_retention_hours were let go, and a restart"
+                + " forgets them (a retry of one would commit again)");
+        }
+    }
+
+    private static void writeOut(FileChannel ch, ByteBuffer chunk) {
+        chunk.flip();
+        try {
+            while (chunk.hasRemaining()) ch.write(chunk);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        chunk.clear();
+    }
+
+    @Override
+    public long oldestVersion() {
+        for (IdRecords.Generation g : generations) {
+            if (g.records > 0) return g.number;
+        }
+        return Long.MAX_VALUE;
+    }
+
+    @Override
+    public void replay(long beforeVersion, Visitor visitor) throws IOException {
+        long[] last = {0};
+        for (IdRecords.Generation g : generations) {
+            // Files overlap when a crash cut a truncation short and the next one started from a later segment.
+            IdRecords.scan(WHAT, new IdRecords.Generation(g.number, g.path), crc, false, "", (id, version, millis) -> {
+                if (version > last[0] && version < beforeVersion) {
+                    last[0] = version;
+                    visitor.visit(id, version, millis);
+                }
+            });
+        }
+    }
+
+    /** Archive files retained (for tests). */
+    int files() {
+        return generations.size();
+    }
+
+    private static long firstVersionOf(Path p) {
+        String n = p.getFileName().toString();
+        if (n.length() != 20 + SUFFIX.length() || !n.endsWith(SUFFIX)) return -1;
+        for (int i = 0; i < 20; i++) if (n.charAt(i) < '0' || n.charAt(i) > '9') return -1;
+        return Long.parseLong(n.substring(0, 20));
+    }
+}

@@ -1,0 +1,153 @@
+package io.weaseldb.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The id archive on real files, fed from a real log: what it keeps, in what order, damage, and what it lets go. */
+class FileIdArchiveTest {
+    @TempDir
+    Path dir;
+
+    private final AtomicLong clock = new AtomicLong(1_000_000);
+    private static final long HOUR = 10_000;   // the retention "hours" of these tests: 10 s
+    private static final long VERSIONS = 5;
+
+    private FileIdArchive open(long maxEntries) throws IOException {
+        return FileIdArchive.open(dir, true, HOUR, VERSIONS, maxEntries, clock::get);
+    }
+
+    private SegmentedFileLog log() throws IOException {
+        return LogTestSupport.open(dir, SegmentedFileLog.Options.defaults().withFsync(false));
+    }
+
+    /** Appends versions {@code from..to}, each stamped {@code stampMillis}. */
+    private static void append(SegmentedFileLog log, long from, long to, long stampMillis) throws IOException {
+        for (long v = from; v <= to; v++) log.append(new LogRecord(v, "id-" + v, stampMillis, new byte[0]));
+        log.sync();
+    }
+
+    private List<String> replay(FileIdArchive a, long before) throws IOException {
+        List<String> out = new ArrayList<>();
+        a.replay(before, (id, version, millis) -> out.add(id + "@" + version));
+        return out;
+    }
+
+    private List<Path> files() throws IOException {
+        try (var s = Files.list(dir.resolve(FileIdArchive.DIR))) {
+            return s.sorted().toList();
+        }
+    }
+
+    @Test
+    void keepsTheIdsWhoseRetentionHasNotPassedAndReplaysThemInOrder() throws IOException {
+        try (SegmentedFileLog log = log()) {
+            append(log, 1, 10, clock.get() - 2 * HOUR);  // hours passed; versions passed for 1..14 of 20
+            append(log, 11, 20, clock.get());            // within the hours
+            FileIdArchive a = open(1000);
+            assertEquals(Long.MAX_VALUE, a.oldestVersion());
+            a.keep(log, 1, 16);
+            List<String> kept = List.of("id-11@11", "id-12@12", "id-13@13", "id-14@14", "id-15@15");
+            assertEquals(kept, replay(a, Long.MAX_VALUE));
+            assertEquals(List.of("id-11@11", "id-12@12"), replay(a, 13), "only below the log's oldest version");
+            assertEquals(kept, replay(open(1000), Long.MAX_VALUE), "after reopening");
+            assertTrue(open(1000).oldestVersion() <= 11);
+        }
+    }
+
+    @Test
+    void theVersionsRuleAloneKeepsAnId() throws IOException {
+        try (SegmentedFileLog log = log()) {
+            append(log, 1, 10, clock.get() - 2 * HOUR);
+            FileIdArchive a = open(1000);
+            a.keep(log, 1, 11);
+            assertEquals(List.of("id-5@5", "id-6@6", "id-7@7", "id-8@8", "id-9@9", "id-10@10"), replay(a, Long.MAX_VALUE),
+                "10 - v <= 5 versions after them");
+        }
+    }
+
+    @Test
+    void overlappingFilesReplayEachVersionOnce() throws IOException {
+        try (SegmentedFileLog log = log()) {
+            append(log, 1, 30, clock.get());
+            FileIdArchive a = open(1000);
+            a.keep(log, 1, 10);
+            a.keep(log, 5, 20);   // a crash cut the first truncation short after its first segment
+            a.keep(log, 5, 25);   // the same first version again replaces that file
+            assertEquals(2, a.files());
+            List<String> expected = new ArrayList<>();
+            for (int v = 1; v < 25; v++) expected.add("id-" + v + "@" + v);
+            assertEquals(expected, replay(a, Long.MAX_VALUE));
+            assertEquals(expected, replay(open(1000), Long.MAX_VALUE));
+        }
+    }
+
+    @Test
+    void nothingToKeepLeavesNoFile() throws IOException {
+        try (SegmentedFileLog log = log()) {
+            append(log, 1, 20, clock.get() - 2 * HOUR);
+            FileIdArchive a = open(1000);
+            a.keep(log, 1, 10);
+            assertEquals(List.of(), files());
+            assertEquals(Long.MAX_VALUE, a.oldestVersion());
+        }
+    }
+
+    @Test
+    void aFileGoesOnceItsIdsHaveExpiredOrTheBoundIsExceeded() throws IOException {
+        try (SegmentedFileLog log = log()) {
+            append(log, 1, 10, clock.get());
+            FileIdArchive a = open(1000);
+            a.keep(log, 1, 11);
+            clock.addAndGet(2 * HOUR);
+            append(log, 11, 30, clock.get());
+            a.keep(log, 11, 21);
+            assertEquals(List.of(dir.resolve(FileIdArchive.DIR).resolve("00000000000000000011.ids")), files(),
+                "1..10 expired by both rules");
+
+            FileIdArchive bounded = open(5);
+            append(log, 31, 40, clock.get());
+            bounded.keep(log, 21, 31);
+            assertEquals(1, bounded.files(), "the 10 newer ids alone exceed the bound of 5");
+            assertEquals("id-21@21", replay(bounded, Long.MAX_VALUE).get(0));
+        }
+    }
+
+    @Test
+    void damageIsRefusedNamingTheFileAndOffset() throws IOException {
+        try (SegmentedFileLog log = log()) {
+            append(log, 1, 10, clock.get());
+            open(1000).keep(log, 1, 11);
+        }
+        Path file = files().get(0);
+        byte[] b = Files.readAllBytes(file);
+        int second = 8 + (b[3] & 0xff);  // the first record's length field is big-endian, < 256 here
+        b[second + 20] ^= 1;           // inside the second record's timestamp
+        Files.write(file, b);
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(1000));
+        assertEquals(file, e.file());
+        assertEquals(second, e.offset());
+        assertTrue(e.getMessage().contains("request id archive") && e.getMessage().contains("CRC32C"), e.getMessage());
+    }
+
+    @Test
+    void anInterruptedWriteIsDiscarded() throws IOException {
+        open(1000);
+        Path temp = dir.resolve(FileIdArchive.DIR).resolve("00000000000000000001.ids.tmp");
+        Files.write(temp, new byte[] {1, 2, 3}, StandardOpenOption.CREATE_NEW);
+        FileIdArchive a = open(1000);
+        assertFalse(Files.exists(temp));
+        assertEquals(List.of(), replay(a, Long.MAX_VALUE));
+    }
+}
