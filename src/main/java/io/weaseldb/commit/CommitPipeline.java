@@ -318,7 +318,8 @@ public final class CommitPipeline {
         } else if (e.kind == Kind.STATUS) {
             RequestStatus s = e.status;
             if (e.banLost || (s.kind() == RequestStatus.Kind.COMMITTED && s.version() > durableVersion)) {
-                unavailable(r, e.statusId);
+                r.status = 503;
+                r.body = CommitResponses.statusUnavailable(e.statusId);
             } else {
                 r.status = 200;
                 r.body = CommitResponses.status(e.statusId, s);

@@ -167,6 +167,20 @@ public final class CommitResponses {
         });
     }
 
+    /**
+     * 503 for a status query after a storage failure: its ban could not be made durable (or the commit it would
+     * report was not), so no answer is given rather than one a restart could contradict.
+     */
+    public static byte[] statusUnavailable(String requestId) {
+        return write(g -> {
+            g.writeStringField("error", "storage_unavailable");
+            g.writeStringField("message", "storage failed before this answer could be made durable, so none is given;"
+                + " this server accepts no more commits. Ask /v1/status for request_id again once a server runs again:"
+                + " it answers definitively");
+            g.writeStringField("request_id", requestId);
+        });
+    }
+
     private static void notCommitted(JsonGenerator g, String reason) throws IOException {
         g.writeStringField("status", "not_committed");
         g.writeStringField("reason", reason);

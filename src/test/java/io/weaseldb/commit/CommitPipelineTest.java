@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.weaseldb.pipeline.PipelineConfig;
 import io.weaseldb.pipeline.PublishResult;
-import io.weaseldb.storage.LogRecord;
+import io.weaseldb.storage.BanJournal;
 import io.weaseldb.storage.CommitLog;
+import io.weaseldb.storage.LogRecord;
 import io.weaseldb.storage.SegmentedFileLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -123,6 +124,38 @@ class CommitPipelineTest {
             log.failing.set(false);
             assertTrue(commit(p, t, "after-the-failure-0003").startsWith("503 "), "nothing is acknowledged after a failure");
             assertEquals(1, p.durableVersion());
+            assertTrue(p.stop(Duration.ofSeconds(10)));
+        }
+    }
+
+    /**
+     * A ban that cannot be journaled would not survive a restart, so the status query gets no answer (503, worded
+     * for a status query, not a commit), and the pipeline stops committing as after a log failure.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1})
+    void aFailedBanJournalAnswersTheStatusQuery503AndStopsCommits(int respondThreads) throws Exception {
+        BanJournal failing = new BanJournal() {
+            @Override public void append(String requestId, long version, long timestampMillis) { }
+            @Override public void sync(long lastVersion) throws IOException { throw new IOException("test: No space left on device"); }
+            @Override public void replay(Visitor visitor) { }
+            @Override public void close() { }
+        };
+        try (SegmentedFileLog log = SegmentedFileLog.open(dir, SegmentedFileLog.Options.defaults(), new SimpleMeterRegistry())) {
+            Resolver resolver = Resolver.recover(log, "leader-1", CONFIG, this::clock);
+            CommitPipeline p = new CommitPipeline(PipelineConfig.of("commit_status", 8, 2 + respondThreads), respondThreads,
+                resolver, log, failing, r -> { }, new SimpleMeterRegistry());
+            p.start();
+            CommitPipeline.Ticket t = new CommitPipeline.Ticket();
+            assertTrue(commit(p, t, "before-the-failure-0001").startsWith("200 "));
+            assertEquals(PublishResult.PUBLISHED, p.submitStatus(t, "never-committed-id-0002"));
+            assertTrue(t.await(10, TimeUnit.SECONDS));
+            String answer = t.status + " " + new String(t.body, StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("503 ") && answer.contains("\"error\":\"storage_unavailable\"")
+                && answer.contains("\"request_id\":\"never-committed-id-0002\""), answer);
+            assertFalse(answer.contains("commit was durable"), "worded for a status query: " + answer);
+            assertFalse(p.healthy());
+            assertTrue(commit(p, t, "after-the-failure-0003").startsWith("503 "), "no commit once a ban may be lost");
             assertTrue(p.stop(Duration.ofSeconds(10)));
         }
     }
