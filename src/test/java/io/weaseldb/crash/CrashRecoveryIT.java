@@ -87,6 +87,55 @@ class CrashRecoveryIT {
         assertTrue(committedVersions.size() >= CYCLES * 150, committedVersions.size() + " commits over " + CYCLES + " cycles");
     }
 
+    /**
+     * Request ids outlive the log's truncation (the id archive), across kills too: with a log keeping 50 versions
+     * and ids kept for 10 versions or 24 hours, every id acknowledged in any cycle is still answered committed at its
+     * version after each restart, and its retry answers that version. Kills land while retention archives ids and
+     * deletes segments (a 64 KiB segment holds about 200 of these commits; retention runs every second).
+     */
+    @Test
+    void killedWhileTruncatingKeepsEveryAcknowledgedId() throws Exception {
+        Path data = tmp.resolve("data");
+        String tail = "retain_versions = 50\n[commit]\nrequest_id_retention_versions = 10\n";
+        Map<String, Long> acked = new HashMap<>();
+        for (int cycle = 0; cycle < 3; cycle++) {
+            Child child = Child.start(tmp, data, "truncating-" + cycle, tail);
+            Storm storm = new Storm(child.port, "t" + cycle);
+            storm.start();
+            int killAfter = 1000 + ThreadLocalRandom.current().nextInt(1500);
+            int c = cycle;
+            awaitTrue(() -> "at least " + killAfter + " acknowledged commits in cycle " + c + " (" + storm.acked.size()
+                + " so far; failures " + storm.failures + ")\n" + child.output(), 60_000,
+                () -> storm.acked.size() >= killAfter || !storm.failures.isEmpty());
+            assertTrue(storm.failures.isEmpty(), "before the kill: " + storm.failures);
+            child.kill();
+            storm.join();
+            acked.putAll(storm.acked);
+
+            Child restarted = Child.start(tmp, data, "truncating-restarted-" + cycle, tail);
+            try (RawClient client = new RawClient(restarted.port)) {
+                Path first = data.resolve("log").resolve("00000000000000000001.seg");
+                awaitTrue(() -> "the log's truncation (retention runs at start)", 10_000, () -> !Files.exists(first));
+                int retries = 0;
+                for (Map.Entry<String, Long> e : acked.entrySet()) {
+                    RawClient.Response s = status(client, e.getKey());
+                    assertEquals("committed", text(STATUS, s.bodyText()), e.getKey() + " acknowledged at " + e.getValue()
+                        + ": " + s.bodyText());
+                    assertEquals(e.getValue(), number(VERSION, s.bodyText()), e.getKey());
+                    if (retries++ < 20) {
+                        RawClient.Response r = commit(client, e.getKey());
+                        assertEquals(200, r.status(), r.bodyText());
+                        assertEquals(e.getValue(), number(VERSION, r.bodyText()), "a retry answers the original version");
+                    }
+                }
+                System.out.printf("truncating cycle %d: %d ids acknowledged so far, all committed after the restart%n",
+                    cycle, acked.size());
+            } finally {
+                restarted.kill();
+            }
+        }
+    }
+
     @Test
     void killedWhileIdleLosesNothing() throws Exception {
         Path data = tmp.resolve("data");
@@ -234,6 +283,11 @@ class CrashRecoveryIT {
         }
 
         static Child start(Path tmp, Path data, String name) throws Exception {
+            return start(tmp, data, name, "");
+        }
+
+        /** {@code storageTail}: more lines after the [storage] table's own (more storage keys, then other tables). */
+        static Child start(Path tmp, Path data, String name, String storageTail) throws Exception {
             String jar = System.getProperty("weaseldb.jar");
             assertTrue(jar != null && Files.isRegularFile(Path.of(jar)), "system property weaseldb.jar: " + jar
                 + " (run through failsafe after package)");
@@ -249,7 +303,7 @@ class CrashRecoveryIT {
                 data_dir = "%s"
                 fsync = true
                 segment_bytes = 65536
-                """.formatted(data.toString().replace("\\", "\\\\")));
+                """.formatted(data.toString().replace("\\", "\\\\")) + storageTail);
             Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar, "--config", config.toString())
                 .redirectErrorStream(true).start();
             StringBuffer output = new StringBuffer();
