@@ -35,6 +35,18 @@ public interface CommitLog extends AutoCloseable {
     void read(long fromVersion, Predicate<LogRecord> visitor) throws IOException;
 
     /**
+     * Visits the request id, version and timestamp of retained records with versions in [{@code fromVersion},
+     * {@code toVersion}), in order, as {@link #read} does (an implementation may skip decoding the payloads).
+     */
+    default void readRequestIds(long fromVersion, long toVersion, IdArchive.Visitor visitor) throws IOException {
+        read(fromVersion, r -> {
+            if (r.version() >= toVersion) return false;
+            visitor.visit(r.requestId(), r.version(), r.timestampMillis());
+            return true;
+        });
+    }
+
+    /**
      * The oldest version {@link #truncateBefore truncateBefore(version)} would keep (records below it would go):
      * {@link #oldestVersion()} when nothing would.
      */

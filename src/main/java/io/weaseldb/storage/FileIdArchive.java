@@ -87,14 +87,12 @@ public final class FileIdArchive implements IdArchive {
         DurableReplace.write(dir.resolve(name + TEMP_SUFFIX), g.path, fsync, ch -> {
             ByteBuffer[] chunk = {ByteBuffer.allocate(CHUNK_BYTES)};
             try {
-                log.read(fromVersion, r -> {
-                    if (r.version() >= toVersion) return false;
-                    if (!retention.expired(r.version(), r.timestampMillis(), now, lastVersion)) {
-                        chunk[0] = IdRecords.append(chunk[0], crc, r.requestId(), r.version(), r.timestampMillis());
-                        g.counted(r.version(), r.timestampMillis());
+                log.readRequestIds(fromVersion, toVersion, (id, version, millis) -> {
+                    if (!retention.expired(version, millis, now, lastVersion)) {
+                        chunk[0] = IdRecords.append(chunk[0], crc, id, version, millis);
+                        g.counted(version, millis);
                         if (chunk[0].position() >= CHUNK_BYTES) writeOut(ch, chunk[0]);
                     }
-                    return true;
                 });
                 writeOut(ch, chunk[0]);
             } catch (UncheckedIOException e) {

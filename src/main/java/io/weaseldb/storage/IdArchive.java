@@ -15,7 +15,7 @@ import java.io.IOException;
 public interface IdArchive {
     @FunctionalInterface
     interface Visitor {
-        void visit(String requestId, long version, long timestampMillis) throws IOException;
+        void visit(String requestId, long version, long timestampMillis);
     }
 
     /**

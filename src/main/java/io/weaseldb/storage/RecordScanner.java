@@ -133,11 +133,16 @@ final class RecordScanner {
     long version() { return version; }
     String problem() { return problem; }
 
+    long timestampMillis() { return timestampMillis; }
+
+    String requestId() {
+        return new String(buf.array(), buf.arrayOffset() + requestIdAt, requestIdLength, StandardCharsets.UTF_8);
+    }
+
     LogRecord decode() {
         byte[] a = buf.array();
         int o = buf.arrayOffset();
-        String requestId = new String(a, o + requestIdAt, requestIdLength, StandardCharsets.UTF_8);
         byte[] payload = Arrays.copyOfRange(a, o + payloadAt, o + payloadAt + payloadLength);
-        return new LogRecord(version, requestId, timestampMillis, payload);
+        return new LogRecord(version, requestId(), timestampMillis, payload);
     }
 }

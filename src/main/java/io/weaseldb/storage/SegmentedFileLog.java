@@ -427,6 +427,21 @@ public final class SegmentedFileLog implements CommitLog {
 
     @Override
     public void read(long fromVersion, Predicate<LogRecord> visitor) throws IOException {
+        scan(fromVersion, scanner -> visitor.test(scanner.decode()));
+    }
+
+    /** As the interface's, without decoding payloads (retention archives the ids of whole segments). */
+    @Override
+    public void readRequestIds(long fromVersion, long toVersion, IdArchive.Visitor visitor) throws IOException {
+        scan(fromVersion, scanner -> {
+            if (scanner.version() >= toVersion) return false;
+            visitor.visit(scanner.requestId(), scanner.version(), scanner.timestampMillis());
+            return true;
+        });
+    }
+
+    /** {@link #read}'s walk over durable records from {@code fromVersion}, each handed over still in its scanner. */
+    private void scan(long fromVersion, Predicate<RecordScanner> visitor) throws IOException {
         if (closed) throw new IOException("commit log " + logDir + " is closed");
         long durable = durableVersion; // read before the snapshot: every segment holding ≤ durable is in it
         Segment[] snapshot = segments.get();
@@ -462,7 +477,7 @@ public final class SegmentedFileLog implements CommitLog {
                             throw new CorruptLogException(segment.path, at, "expected version " + expected + " but the record has version " + scanner.version());
                         }
                         if (expected >= next) {
-                            if (!visitor.test(scanner.decode())) return;
+                            if (!visitor.test(scanner)) return;
                             next = expected + 1;
                         }
                         expected++;

@@ -52,6 +52,25 @@ class SegmentedFileLogTest {
         }
     }
 
+    /** The ids of a version range, across segments, as read() gives them, with nothing past the range. */
+    @Test
+    void readRequestIdsGivesTheIdsOfARange() throws IOException {
+        try (SegmentedFileLog log = open(dir, SMALL)) {
+            appendRange(log, 1, 40);
+            assertTrue(log.segmentCount() > 4, "several segments");
+            for (long[] range : new long[][] {{1, 41}, {5, 23}, {17, 18}, {30, 1000}}) {
+                List<String> got = new ArrayList<>();
+                log.readRequestIds(range[0], range[1], (id, version, millis) -> got.add(id + "@" + version + "@" + millis));
+                List<String> expected = new ArrayList<>();
+                for (long v = range[0]; v < Math.min(range[1], 41); v++) {
+                    LogRecord r = record(v);
+                    expected.add(r.requestId() + "@" + v + "@" + r.timestampMillis());
+                }
+                assertEquals(expected, got, "versions " + range[0] + ".." + (range[1] - 1));
+            }
+        }
+    }
+
     /** However many subscribers replay at once, at most MAX_OPEN_READERS hold a segment open; the rest wait. */
     @Test
     void concurrentReadersHoldAtMostTheBoundOfOpenSegments() throws Exception {
