@@ -158,13 +158,9 @@ public final class CommitResponses {
 
     /** 503 after a log failure: the commit's outcome is unknown until the log is read again (see CommitPipeline). */
     public static byte[] storageUnavailable(String requestId) {
-        return write(g -> {
-            g.writeStringField("error", "storage_unavailable");
-            g.writeStringField("message", "the commit log failed before this commit was durable, so it may or may not"
-                + " be committed; this server accepts no more commits. Ask /v1/status for request_id once a server"
-                + " runs again: it answers definitively");
-            g.writeStringField("request_id", requestId);
-        });
+        return unavailable(requestId, "the commit log failed before this commit was durable, so it may or may not be"
+            + " committed; this server accepts no more commits. Ask /v1/status for request_id once a server runs again:"
+            + " it answers definitively");
     }
 
     /**
@@ -172,11 +168,15 @@ public final class CommitResponses {
      * report was not), so no answer is given rather than one a restart could contradict.
      */
     public static byte[] statusUnavailable(String requestId) {
+        return unavailable(requestId, "storage failed before this answer could be made durable, so none is given;"
+            + " this server accepts no more commits. Ask /v1/status for request_id again once a server runs again:"
+            + " it answers definitively");
+    }
+
+    private static byte[] unavailable(String requestId, String message) {
         return write(g -> {
             g.writeStringField("error", "storage_unavailable");
-            g.writeStringField("message", "storage failed before this answer could be made durable, so none is given;"
-                + " this server accepts no more commits. Ask /v1/status for request_id again once a server runs again:"
-                + " it answers definitively");
+            g.writeStringField("message", message);
             g.writeStringField("request_id", requestId);
         });
     }

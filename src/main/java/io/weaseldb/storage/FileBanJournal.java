@@ -4,12 +4,9 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
@@ -27,6 +24,7 @@ public final class FileBanJournal implements BanJournal {
     private static final System.Logger LOG = System.getLogger(FileBanJournal.class.getName());
     public static final String DIR = "bans";
     private static final String WHAT = "ban journal";
+    private static final String SUFFIX = ".ban";
     static final long GENERATION_BYTES = 16L << 20;
 
     private final Path dir;
@@ -54,28 +52,16 @@ public final class FileBanJournal implements BanJournal {
 
     static FileBanJournal open(Path dataDir, boolean fsync, long retentionMillis, long retentionVersions, long maxBans,
                                LongSupplier clockMillis, long generationBytes) throws IOException {
-        Path dir = dataDir.resolve(DIR);
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            if (fsync) SegmentedFileLog.forceDirectory(dataDir);
-        }
-        FileBanJournal j = new FileBanJournal(dir, fsync,
+        FileBanJournal j = new FileBanJournal(IdRecords.directory(dataDir, DIR, fsync), fsync,
             new IdRecords.Retention(retentionMillis, retentionVersions, maxBans, clockMillis), generationBytes);
         j.recover();
         return j;
     }
 
     private void recover() throws IOException {
-        List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (generationOf(p) >= 0) files.add(p);
-                else LOG.log(Level.WARNING, "ignoring unexpected file in ban journal directory: " + p);
-            }
-        }
-        files.sort(Comparator.comparingLong(FileBanJournal::generationOf));
+        List<Path> files = IdRecords.files(dir, SUFFIX, WHAT);
         for (int i = 0; i < files.size(); i++) {
-            IdRecords.Generation g = new IdRecords.Generation(generationOf(files.get(i)), files.get(i));
+            IdRecords.Generation g = new IdRecords.Generation(IdRecords.number(files.get(i), SUFFIX), files.get(i));
             long end = scan(g, null, i == files.size() - 1);
             generations.add(g);
             if (i == files.size() - 1) activeSize = end;
@@ -130,7 +116,7 @@ public final class FileBanJournal implements BanJournal {
     }
 
     private void startGeneration(long number) throws IOException {
-        Path p = dir.resolve(String.format("%020d.ban", number));
+        Path p = dir.resolve(IdRecords.name(number, SUFFIX));
         active = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         if (fsync) SegmentedFileLog.forceDirectory(dir);
         activeSize = 0;
@@ -140,13 +126,6 @@ public final class FileBanJournal implements BanJournal {
     /** Generation files retained (for tests). */
     int generations() {
         return generations.size();
-    }
-
-    private static long generationOf(Path p) {
-        String n = p.getFileName().toString();
-        if (n.length() != 24 || !n.endsWith(".ban")) return -1;
-        for (int i = 0; i < 20; i++) if (n.charAt(i) < '0' || n.charAt(i) > '9') return -1;
-        return Long.parseLong(n.substring(0, 20));
     }
 
     @Override

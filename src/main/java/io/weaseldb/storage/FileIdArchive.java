@@ -5,11 +5,9 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
@@ -28,7 +26,6 @@ public final class FileIdArchive implements IdArchive {
     public static final String DIR = "ids";
     private static final String WHAT = "request id archive";
     private static final String SUFFIX = ".ids";
-    private static final String TEMP_SUFFIX = ".tmp";
     /** Records are written to the file in chunks of about this size: a segment's ids need not fit in memory at once. */
     private static final int CHUNK_BYTES = 1 << 16;
 
@@ -47,44 +44,24 @@ public final class FileIdArchive implements IdArchive {
     /** Opens or creates the archive under {@code dataDir/ids}, checking every file. */
     public static FileIdArchive open(Path dataDir, boolean fsync, long retentionMillis, long retentionVersions, long maxEntries,
                                      LongSupplier clockMillis) throws IOException {
-        Path dir = dataDir.resolve(DIR);
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            if (fsync) SegmentedFileLog.forceDirectory(dataDir);
+        FileIdArchive a = new FileIdArchive(IdRecords.directory(dataDir, DIR, fsync), fsync,
+            new IdRecords.Retention(retentionMillis, retentionVersions, maxEntries, clockMillis));
+        // files() deletes a leftover temporary file: a write a crash interrupted, whose records the log still held.
+        for (Path p : IdRecords.files(a.dir, SUFFIX, WHAT)) {
+            IdRecords.Generation g = new IdRecords.Generation(IdRecords.number(p, SUFFIX), p);
+            IdRecords.scan(WHAT, g, a.crc, false, "", null);
+            a.generations.add(g);
         }
-        FileIdArchive a = new FileIdArchive(dir, fsync, new IdRecords.Retention(retentionMillis, retentionVersions, maxEntries, clockMillis));
-        a.recover();
         return a;
-    }
-
-    private void recover() throws IOException {
-        List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (firstVersionOf(p) >= 0) {
-                    files.add(p);
-                } else if (p.getFileName().toString().endsWith(SUFFIX + TEMP_SUFFIX)) {
-                    Files.delete(p);  // a file whose writing a crash interrupted: the log still held its records
-                } else {
-                    LOG.log(Level.WARNING, "ignoring unexpected file in request id archive directory: " + p);
-                }
-            }
-        }
-        files.sort(Comparator.comparingLong(FileIdArchive::firstVersionOf));
-        for (Path p : files) {
-            IdRecords.Generation g = new IdRecords.Generation(firstVersionOf(p), p);
-            IdRecords.scan(WHAT, g, crc, false, "", null);
-            generations.add(g);
-        }
     }
 
     @Override
     public void keep(CommitLog log, long fromVersion, long toVersion) throws IOException {
         long lastVersion = log.lastVersion();
         long now = retention.clockMillis().getAsLong();
-        String name = String.format("%020d", fromVersion) + SUFFIX;
+        String name = IdRecords.name(fromVersion, SUFFIX);
         IdRecords.Generation g = new IdRecords.Generation(fromVersion, dir.resolve(name));
-        DurableReplace.write(dir.resolve(name + TEMP_SUFFIX), g.path, fsync, ch -> {
+        DurableReplace.write(dir.resolve(name + IdRecords.TEMP_SUFFIX), g.path, fsync, ch -> {
             ByteBuffer[] chunk = {ByteBuffer.allocate(CHUNK_BYTES)};
             try {
                 log.readRequestIds(fromVersion, toVersion, (id, version, millis) -> {
@@ -151,10 +128,4 @@ public final class FileIdArchive implements IdArchive {
         return generations.size();
     }
 
-    private static long firstVersionOf(Path p) {
-        String n = p.getFileName().toString();
-        if (n.length() != 20 + SUFFIX.length() || !n.endsWith(SUFFIX)) return -1;
-        for (int i = 0; i < 20; i++) if (n.charAt(i) < '0' || n.charAt(i) > '9') return -1;
-        return Long.parseLong(n.substring(0, 20));
-    }
 }

@@ -3,8 +3,11 @@ package io.weaseldb.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
@@ -27,6 +30,52 @@ final class IdRecords {
     }
 
     private IdRecords() { }
+
+    /** {@code dataDir/name}, created (durably when {@code fsync}) if missing. */
+    static Path directory(Path dataDir, String name, boolean fsync) throws IOException {
+        Path dir = dataDir.resolve(name);
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            if (fsync) SegmentedFileLog.forceDirectory(dataDir);
+        }
+        return dir;
+    }
+
+    /**
+     * The files {@code <20 digits><suffix>} of {@code dir}, by number; deletes those ending {@code suffix + ".tmp"}
+     * (a whole-file write a crash interrupted) and warns about anything else.
+     */
+    static List<Path> files(Path dir, String suffix, String what) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                if (number(p, suffix) >= 0) {
+                    files.add(p);
+                } else if (p.getFileName().toString().endsWith(suffix + TEMP_SUFFIX)) {
+                    Files.delete(p);
+                } else {
+                    System.getLogger(IdRecords.class.getName()).log(System.Logger.Level.WARNING,
+                        "ignoring unexpected file in " + what + " directory: " + p);
+                }
+            }
+        }
+        files.sort(Comparator.comparingLong(p -> number(p, suffix)));
+        return files;
+    }
+
+    static final String TEMP_SUFFIX = ".tmp";
+
+    /** The number of a file named {@code <20 digits><suffix>}, or -1 for any other name. */
+    static long number(Path p, String suffix) {
+        String n = p.getFileName().toString();
+        if (n.length() != 20 + suffix.length() || !n.endsWith(suffix)) return -1;
+        for (int i = 0; i < 20; i++) if (n.charAt(i) < '0' || n.charAt(i) > '9') return -1;
+        return Long.parseLong(n.substring(0, 20));
+    }
+
+    static String name(long number, String suffix) {
+        return String.format("%020d", number) + suffix;
+    }
 
     /** Appends one record to {@code pending}, or to a larger copy of it when full; returns the buffer to use from now on. */
     static ByteBuffer append(ByteBuffer pending, CRC32C crc, String requestId, long version, long timestampMillis) {
