@@ -225,6 +225,43 @@ class SubscribeHandlerTest {
         }
     }
 
+    /**
+     * Subscribers that stop reading share the event they are stuck on: a connection used to copy each event into its
+     * own output buffer, so 1000 of them and one large event ran the heap out (the soak audit: 512 MiB and one
+     * 930 KB event). 200 here, each within the lag limit, and a 700 KB event: the heap must not grow by a copy each.
+     */
+    @Test
+    void subscribersThatStopReadingHoldNoCopyOfALargeEvent() throws Exception {
+        int subscribers = 200;
+        int payload = 512 * 1024;  // ≈ 700 KB of event data once base64'd
+        List<SseClient> stuck = new ArrayList<>();
+        try (FeedFixture f = FeedFixture.start("write_timeout_sec = 60\n", ChangeFeed.Options.of(4 << 20, 15),
+                SegmentedFileLog.Options.DEFAULT_SEGMENT_BYTES, 0, 16)) {
+            try {
+                for (int i = 0; i < subscribers; i++) stuck.add(SseClient.open(f.srv.port, 4096, "/v1/subscribe"));
+                TestServer.awaitTrue("all subscribed", Duration.ofSeconds(10), () -> f.feed.subscriberCount() == subscribers);
+                long before = heapAfterGc();
+                f.commit(1, payload);
+                // The subscribers' threads take the event at once and block writing it (nobody reads): watch the heap
+                // for a few seconds meanwhile; a copy each would be ≈ 140 MB.
+                long worst = 0;
+                for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3); System.nanoTime() - until < 0; ) {
+                    worst = Math.max(worst, heapAfterGc() - before);
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));  // sampling interval
+                }
+                assertTrue(worst < 40 << 20, "heap grew by " + (worst >> 20) + " MiB with " + subscribers + " stalled subscribers");
+                assertEquals(subscribers, f.feed.subscriberCount(), "none was cut off: all are within the lag limit");
+            } finally {
+                for (SseClient c : stuck) c.close();
+            }
+        }
+    }
+
+    private static long heapAfterGc() {
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
     @Test
     void thousandSubscribersEachReceiveEveryEventOfABurstInOrder() throws Exception {
         int subscribers = 1000;
