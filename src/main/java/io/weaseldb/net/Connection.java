@@ -137,6 +137,8 @@ final class Connection implements Runnable, Exchange {
             server.metrics().timeout("write");
         } catch (IOException e) {
             // client went away or server closed the socket: nothing to answer
+        } catch (VirtualMachineError fatal) {
+            throw fatal;  // for the process's handler: see server.HaltOnVmError
         } catch (Throwable t) {
             System.err.println("weaseldb: connection failed: " + t);
             t.printStackTrace();

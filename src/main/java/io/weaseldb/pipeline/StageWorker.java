@@ -159,6 +159,8 @@ final class StageWorker<E> implements Runnable {
             E event = ring.entry(s);
             try {
                 stage.onEvent(event, s, s == lastDelivered);
+            } catch (VirtualMachineError fatal) {
+                throw fatal;  // the process cannot go on reliably: let the thread's uncaught-exception handler decide
             } catch (Throwable error) {
                 reportFailure(error, event, s);
             }

@@ -62,6 +62,7 @@ public final class Main {
             return;
         }
 
+        HaltOnVmError.install();
         // Before anything creates a virtual thread: the scheduler reads its size once.
         System.err.println("weaseldb: " + ThreadCounts.applyCarriers(cfg.http().networkThreads(), cfg.http().carrierThreads()));
         WeaselServer server;
