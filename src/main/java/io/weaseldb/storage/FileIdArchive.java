@@ -28,6 +28,7 @@ public final class FileIdArchive implements IdArchive {
     private static final String SUFFIX = ".ids";
     /** Records are written to the file in chunks of about this size: a segment's ids need not fit in memory at once. */
     private static final int CHUNK_BYTES = 1 << 16;
+    private static final int CHUNKS_PER_FORCE = 16;
 
     private final Path dir;
     private final boolean fsync;
@@ -63,12 +64,16 @@ public final class FileIdArchive implements IdArchive {
         IdRecords.Generation g = new IdRecords.Generation(fromVersion, dir.resolve(name));
         DurableReplace.write(dir.resolve(name + IdRecords.TEMP_SUFFIX), g.path, fsync, ch -> {
             ByteBuffer[] chunk = {ByteBuffer.allocate(CHUNK_BYTES)};
+            int[] chunks = {0};
             try {
                 log.readRequestIds(fromVersion, toVersion, (id, version, millis) -> {
                     if (!retention.expired(version, millis, now, lastVersion)) {
                         chunk[0] = IdRecords.append(chunk[0], crc, id, version, millis);
                         g.counted(version, millis);
-                        if (chunk[0].position() >= CHUNK_BYTES) writeOut(ch, chunk[0]);
+                        if (chunk[0].position() >= CHUNK_BYTES) {
+                            writeOut(ch, chunk[0]);
+                            if (fsync && ++chunks[0] % CHUNKS_PER_FORCE == 0) forceOut(ch);
+                        }
                     }
                 });
                 writeOut(ch, chunk[0]);
@@ -88,6 +93,18 @@ public final class FileIdArchive implements IdArchive {
             LOG.log(Level.WARNING, "request id archive: more than " + retention.maxEntries() + " request ids to keep (the"
                 + " in-memory bound): " + early + " ids younger than request_id_retention_hours were let go, and a restart"
                 + " forgets them (a retry of one would commit again)");
+        }
+    }
+
+    /**
+     * Forces what is written so far: one force of a whole segment's ids (≈ 15 MB at the defaults) held the log's
+     * group commits behind it for its ≈ 7 ms; a force per MiB lets them in between.
+     */
+    private static void forceOut(FileChannel ch) {
+        try {
+            ch.force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
