@@ -111,12 +111,14 @@ public final class RequestHead {
     }
 
     /**
-     * Value of query parameter {@code name} (percent-decoded, '+' as space), or null when absent. The first
-     * occurrence wins. A value with a malformed escape or escaped bytes that are not UTF-8 is a 400 naming the
-     * parameter (a name that does not decode matches nothing).
+     * Value of query parameter {@code name} (percent-decoded, '+' as space), or null when absent. A value with a
+     * malformed escape or escaped bytes that are not UTF-8 is a 400 naming the parameter (a name that does not decode
+     * matches nothing), and so is a parameter given twice: which one a proxy or an ACL in front of us reads is
+     * anyone's guess (parameter pollution), and for {@code /v1/status} the value decides which id is banned.
      */
     public String queryParam(String name) throws HttpException {
         if (queryStart < 0) return null;
+        String found = null;
         int i = queryStart;
         while (i < queryEnd) {
             int amp = i;
@@ -124,16 +126,15 @@ public final class RequestHead {
             int eq = i;
             while (eq < amp && buf[eq] != '=') eq++;
             if (name.equals(Percent.decode(buf, i, eq))) {
-                if (eq == amp) return "";
-                String value = Percent.decode(buf, eq + 1, amp);
-                if (value == null) {
+                if (found != null) throw HttpException.badRequest(name + ": given more than once");
+                found = eq == amp ? "" : Percent.decode(buf, eq + 1, amp);
+                if (found == null) {
                     throw HttpException.badRequest(name + ": invalid percent-encoding (a '%' not followed by two hex digits, or escaped bytes that are not UTF-8)");
                 }
-                return value;
             }
             i = amp + 1;
         }
-        return null;
+        return found;
     }
 
     private boolean regionEquals(int s, int e, byte[] p) {

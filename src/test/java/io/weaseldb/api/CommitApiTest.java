@@ -607,6 +607,21 @@ class CommitApiTest {
         assertEquals(0, api.currentVersion(), "the pipelined commit was not run");
     }
 
+    /**
+     * A request_id given twice would ban whichever one we read, while a proxy or an ACL in front may have read the
+     * other (the HTTP audit's parameter pollution): 400 naming it, and neither id is banned.
+     */
+    @Test
+    void statusWithTheRequestIdTwiceIs400AndBansNeither() throws IOException {
+        String a = newId("first-of-two");
+        String b = newId("second-of-two");
+        try (RawClient c = new RawClient(srv.port)) {
+            assertBadRequest(Api.get(c, "/v1/status?request_id=" + a + "&request_id=" + b), "request_id: given more than once");
+        }
+        assertEquals(200, api.commit(Api.withId(a, write("a", "1"))).status(), "not banned");
+        assertEquals(200, api.commit(Api.withId(b, write("b", "2"))).status(), "not banned");
+    }
+
     /** A malformed escape or escaped bytes that are not UTF-8 would otherwise ban some other id (or a replacement). */
     @Test
     void statusWithAnUndecodableRequestIdIs400AndBansNothing() throws IOException {
