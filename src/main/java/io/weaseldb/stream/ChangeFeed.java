@@ -56,8 +56,10 @@ public final class ChangeFeed implements AutoCloseable {
      * @param keepaliveInterval  idle streams get a {@code : keepalive} comment this often
      * @param ringSlots          ring size in events (a power of two), or 0 to derive it from the byte limit
      * @param reapInterval       how often the reaper checks lag and draining
+     * @param replayMemoryBytes  what replays from disk may hold at once ({@link ReplayMemory}): an eighth of the heap
      */
-    public record Options(long maxBufferSizeBytes, Duration keepaliveInterval, int ringSlots, Duration reapInterval) {
+    public record Options(long maxBufferSizeBytes, Duration keepaliveInterval, int ringSlots, Duration reapInterval,
+                          long replayMemoryBytes) {
         public Options {
             if (maxBufferSizeBytes < 1) throw new IllegalArgumentException("maxBufferSizeBytes must be ≥ 1: " + maxBufferSizeBytes);
             if (keepaliveInterval.isNegative() || keepaliveInterval.isZero()) {
@@ -69,15 +71,21 @@ public final class ChangeFeed implements AutoCloseable {
             if (reapInterval.isNegative() || reapInterval.isZero()) {
                 throw new IllegalArgumentException("reapInterval must be positive: " + reapInterval);
             }
+            if (replayMemoryBytes < 1) throw new IllegalArgumentException("replayMemoryBytes must be ≥ 1: " + replayMemoryBytes);
         }
 
         /** From {@code [subscription]}: ring derived from the byte limit, reaper every 100 ms. */
         public static Options of(long maxBufferSizeBytes, int keepaliveIntervalSeconds) {
-            return new Options(maxBufferSizeBytes, Duration.ofSeconds(keepaliveIntervalSeconds), 0, Duration.ofMillis(100));
+            return new Options(maxBufferSizeBytes, Duration.ofSeconds(keepaliveIntervalSeconds), 0, Duration.ofMillis(100),
+                Runtime.getRuntime().maxMemory() / 8);
         }
 
         public Options withRingSlots(int slots) {
-            return new Options(maxBufferSizeBytes, keepaliveInterval, slots, reapInterval);
+            return new Options(maxBufferSizeBytes, keepaliveInterval, slots, reapInterval, replayMemoryBytes);
+        }
+
+        public Options withReplayMemoryBytes(long bytes) {
+            return new Options(maxBufferSizeBytes, keepaliveInterval, ringSlots, reapInterval, bytes);
         }
 
         /**
@@ -94,6 +102,7 @@ public final class ChangeFeed implements AutoCloseable {
 
     private final CommitLog log;
     private final long maxLagBytes;
+    private final ReplayMemory replayMemory;
     private final long keepaliveNanos;
     private final long reapNanos;
     private final SseEvent[] ring;
@@ -123,6 +132,7 @@ public final class ChangeFeed implements AutoCloseable {
 
     private ChangeFeed(CommitLog log, Options opts, MeterRegistry registry) {
         this.log = log;
+        this.replayMemory = new ReplayMemory(opts.replayMemoryBytes());
         this.maxLagBytes = opts.maxBufferSizeBytes();
         this.keepaliveNanos = opts.keepaliveInterval().toNanos();
         this.reapNanos = opts.reapInterval().toNanos();
@@ -242,6 +252,16 @@ public final class ChangeFeed implements AutoCloseable {
 
     CommitLog log() {
         return log;
+    }
+
+    /** Bytes of rendered history that replaying subscribers hold right now (bounded by the options' replay memory). */
+    public long replayBytesHeld() {
+        return replayMemory.heldBytes();
+    }
+
+    /** What replays from disk may hold at once (see {@link ReplayMemory}). */
+    ReplayMemory replayMemory() {
+        return replayMemory;
     }
 
     long maxLagBytes() {

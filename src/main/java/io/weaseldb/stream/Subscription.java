@@ -43,11 +43,15 @@ public final class Subscription {
 
     // Replay state for the log visitor (fields rather than a capturing lambda: one visitor per subscription).
     private final Predicate<LogRecord> replayVisitor = this::visit;
-    private byte[] replayBytes = new byte[0];
+    private static final byte[] NO_BYTES = new byte[0];
+    private byte[] replayBytes = NO_BYTES;
     private int replayLength;
     private long replayFrom;
     private long replayLimit;
-    private long replayBudget;
+    /** Bytes this batch may render (what it holds of the replay memory). */
+    private long replayCapacity;
+    /** Set when the batch's first event alone is larger than {@link #replayCapacity}: its size. */
+    private int replayNeed;
 
     Subscription(ChangeFeed feed, StreamControl control, long startAfter, long position) {
         this.feed = feed;
@@ -125,7 +129,7 @@ public final class Subscription {
             end(DisconnectReason.CLIENT_GONE); // no-op if the reaper cut us off (the abort made the write fail)
         } finally {
             feed.unregister(this);
-            replayBytes = null;
+            replayBytes = NO_BYTES;
         }
         return endReason.get();
     }
@@ -149,30 +153,57 @@ public final class Subscription {
         return true;
     }
 
-    /** Delivers one batch from the log, starting at {@link #next} and stopping at {@code limit} or the ring. */
+    /**
+     * Delivers one batch from the log, starting at {@link #next} and stopping at {@code limit} or the ring. The
+     * batch's memory is taken from the feed's {@link ReplayMemory} before anything is rendered and given back once
+     * the client has it; an event larger than a batch is rendered only once its own size is held. False when the
+     * stream must end.
+     */
     private boolean replay(OutputStream out, long limit) throws IOException {
-        long from = next;
-        replayFrom = from;
-        replayLimit = limit;
-        replayBudget = REPLAY_BATCH_BYTES;
-        replayLength = 0;
+        ReplayMemory memory = feed.replayMemory();
+        int held = memory.acquire(REPLAY_BATCH_BYTES, this::stopWaiting);
+        if (held < 0) return endReason.get() == null;  // draining or closing: the stream loop ends it
         try {
-            feed.log().read(from, replayVisitor);
-        } catch (LogTruncatedException e) {
-            end(DisconnectReason.TRUNCATED);
-            return false;
+            long from = next;
+            long capacity = (long) held << 10;
+            while (true) {
+                replayFrom = from;
+                replayLimit = limit;
+                replayCapacity = capacity;
+                replayNeed = 0;
+                replayLength = 0;
+                try {
+                    feed.log().read(from, replayVisitor);
+                } catch (LogTruncatedException e) {
+                    end(DisconnectReason.TRUNCATED);
+                    return false;
+                }
+                if (endReason.get() != null) return false;
+                if (replayLength > 0 || replayNeed == 0) break;
+                // The first event does not fit: wait for its size holding nothing (not even its rendering), then again.
+                memory.release(held);
+                held = memory.acquire(replayNeed, this::stopWaiting);
+                if (held < 0) return endReason.get() == null;
+                capacity = Math.max((long) held << 10, replayNeed);  // an event over the whole budget: it, alone
+            }
+            // The log reader is closed: these writes may block. In slices, so the stream's buffer stays small.
+            for (int off = 0; off < replayLength; off += WRITE_SLICE_BYTES) {
+                out.write(replayBytes, off, Math.min(WRITE_SLICE_BYTES, replayLength - off));
+            }
+            if (next == from) {
+                // Published means durable and in the log; the log returning nothing means the wiring is broken.
+                throw new IllegalStateException("version " + from + " was published but the commit log does not return it");
+            }
+            return true;
+        } finally {
+            replayBytes = NO_BYTES;  // only the budget's holders keep rendered history
+            memory.release(held);
         }
-        if (endReason.get() != null) return false;
-        // The log reader is closed: these writes may block. In slices, so the stream's buffer stays small.
-        for (int off = 0; off < replayLength; off += WRITE_SLICE_BYTES) {
-            out.write(replayBytes, off, Math.min(WRITE_SLICE_BYTES, replayLength - off));
-        }
-        if (replayBytes.length > 2 * REPLAY_BATCH_BYTES) replayBytes = new byte[0];  // a huge event: do not keep its room
-        if (next == from) {
-            // Published means durable and in the log; the log returning nothing means the wiring is broken.
-            throw new IllegalStateException("version " + from + " was published but the commit log does not return it");
-        }
-        return true;
+    }
+
+    /** A replay waiting for memory gives up when the stream is ending anyway. */
+    private boolean stopWaiting() {
+        return endReason.get() != null || control.draining() || feed.isClosed();
     }
 
     private boolean visit(LogRecord r) {
@@ -186,15 +217,19 @@ public final class Subscription {
             end(DisconnectReason.SLOW);
             return false;
         }
+        if (replayLength + bytes.length > replayCapacity) {
+            if (replayLength == 0) replayNeed = bytes.length;  // larger than what the batch holds: see replay()
+            return false;  // it starts the next batch
+        }
         if (replayBytes.length - replayLength < bytes.length) {
-            replayBytes = java.util.Arrays.copyOf(replayBytes, Math.max(replayLength + bytes.length, Math.min(2 * replayBytes.length, REPLAY_BATCH_BYTES)));
+            replayBytes = java.util.Arrays.copyOf(replayBytes, (int) Math.min(replayCapacity,
+                Math.max(replayLength + bytes.length, 2L * replayBytes.length)));
         }
         System.arraycopy(bytes, 0, replayBytes, replayLength, bytes.length);
         replayLength += bytes.length;
         next = v + 1;
         if (p >= 0) position = p + bytes.length; // rendering is deterministic: same bytes as the ring's
-        replayBudget -= bytes.length;
-        return replayBudget > 0;
+        return true;
     }
 
     long nextVersion() {

@@ -257,6 +257,54 @@ class SubscribeHandlerTest {
         }
     }
 
+    /**
+     * Replays render history into each subscriber's own memory; subscribers that ask for history and then stop
+     * reading keep theirs until their write times out. Those together may hold only the feed's replay budget: 100 of
+     * them replaying ~700 KB events would otherwise hold ≈ 70 MB; here the budget is 8 MiB. A reader that comes once
+     * they are gone gets the whole history.
+     */
+    @Test
+    void replaysOfSubscribersThatStopReadingHoldOnlyTheReplayBudget() throws Exception {
+        int payload = 512 * 1024;
+        int history = 20;
+        long budget = 8 << 20;
+        List<SseClient> stuck = new ArrayList<>();
+        try (FeedFixture f = FeedFixture.start("write_timeout_sec = 60\n", opts().withReplayMemoryBytes(budget),
+                SegmentedFileLog.Options.DEFAULT_SEGMENT_BYTES, history, payload)) {
+            try {
+                long before = heapAfterGc();
+                for (int i = 0; i < 100; i++) stuck.add(SseClient.open(f.srv.port, 4096, "/v1/subscribe?after_version=0"));
+                TestServer.awaitTrue("all subscribed", Duration.ofSeconds(10), () -> f.feed.subscriberCount() == 100);
+                TestServer.awaitTrue("the budget in use", Duration.ofSeconds(10), () -> f.feed.replayBytesHeld() > budget / 2);
+                long worst = 0;
+                for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); System.nanoTime() - until < 0; ) {
+                    assertTrue(f.feed.replayBytesHeld() <= budget, "held " + f.feed.replayBytesHeld());
+                    worst = Math.max(worst, heapAfterGc() - before);
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));  // sampling interval
+                }
+                assertTrue(worst < 40 << 20, "heap grew by " + (worst >> 20) + " MiB with 100 stalled replays");
+            } finally {
+                for (SseClient c : stuck) c.close();
+            }
+            try (SseClient reader = SseClient.open(f.srv.port, "/v1/subscribe?after_version=0")) {
+                expectEvents(reader, 1, history, payload);
+            }
+            TestServer.awaitTrue("the budget given back", Duration.ofSeconds(10), () -> f.feed.replayBytesHeld() == 0);
+        }
+    }
+
+    /** An event larger than the whole replay budget is still replayed: alone, holding all of it. */
+    @Test
+    void anEventLargerThanTheReplayBudgetIsReplayedAlone() throws Exception {
+        int payload = 512 * 1024;  // ≈ 700 KB rendered, against a 256 KiB budget
+        try (FeedFixture f = FeedFixture.start("", opts().withReplayMemoryBytes(256 << 10),
+                SegmentedFileLog.Options.DEFAULT_SEGMENT_BYTES, 3, payload);
+             SseClient reader = SseClient.open(f.srv.port, "/v1/subscribe?after_version=0")) {
+            expectEvents(reader, 1, 3, payload);
+            TestServer.awaitTrue("the budget given back", Duration.ofSeconds(10), () -> f.feed.replayBytesHeld() == 0);
+        }
+    }
+
     private static long heapAfterGc() {
         System.gc();
         return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();

@@ -202,7 +202,7 @@ class ChangeFeedTest {
         // The subscriber finishes its batch (version 1) after versions 2-6 were published, so it waits for a
         // later pass with work already there: it must still get every version, once and in order, although
         // nothing more is published (the reaper, whose periodic pass would also cover it, runs hourly here).
-        feed = ChangeFeed.start(log, new ChangeFeed.Options(1 << 20, Duration.ofSeconds(15), 0, Duration.ofHours(1)), registry);
+        feed = ChangeFeed.start(log, new ChangeFeed.Options(1 << 20, Duration.ofSeconds(15), 0, Duration.ofHours(1), 64 << 20), registry);
         Subscription sub = feed.subscribe(ChangeFeed.LIVE, new FakeConnection());
         CountDownLatch inFirstWrite = new CountDownLatch(1);
         // The writer spins on a flag rather than waiting on a latch, so the stream's own parks are all it does.
