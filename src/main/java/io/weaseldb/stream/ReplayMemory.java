@@ -20,7 +20,7 @@ final class ReplayMemory {
 
     ReplayMemory(long budgetBytes) {
         this.totalKib = (int) Math.min(Integer.MAX_VALUE, Math.max(1, budgetBytes >> 10));
-        this.kib = new Semaphore(totalKib);
+        this.kib = new Semaphore(totalKib, true);  // first come, first served: a large event is not starved by batches
     }
 
     /**
