@@ -130,6 +130,11 @@ public final class RequestIdIndex {
         evictExpired();
     }
 
+    /** Recovery: commits up to {@code version} may be missing here (truncated from the log, not archived). */
+    public void forgotUpTo(long version) {
+        if (version > forgottenUpToVersion) forgottenUpToVersion = version;
+    }
+
     /** Recovery: versions up to {@code version} committed, and those not recorded by now are not remembered. */
     public void skipTo(long version) {
         if (version > lastVersion) lastVersion = version;

@@ -82,13 +82,21 @@ public final class Resolver {
         long historyStart = Math.max(beforeLog, last - config.historyMaxVersions());
         ConflictHistory history = new ConflictHistory(historyStart, config.historyMaxVersions(), config.historyMaxBytes());
         long firstArchived = archive == null ? Long.MAX_VALUE : archive.oldestVersion();
-        // Every truncated version counts as possibly forgotten: the archive keeps only ids within their retention.
+        // Nothing is forgotten (unknown ids are definitively not committed) until shown otherwise: versions truncated
+        // from the log whose ids the archive does not hold, every one from version 1 on.
         RequestIdIndex ids = new RequestIdIndex(config.requestIdRetention().toMillis(), config.requestIdRetentionVersions(),
-                config.requestIdMaxEntries(), Math.min(beforeLog, firstArchived - 1), beforeLog, clockMillis);
+                config.requestIdMaxEntries(), Math.min(beforeLog, firstArchived - 1), 0, clockMillis);
+        long[] expected = {1};
+        boolean[] gap = {false};
         if (archive != null) {
-            archive.replay(beforeLog + 1, ids::recordCommit);
+            archive.replay(beforeLog + 1, (id, version, millis) -> {
+                gap[0] |= version != expected[0];
+                expected[0] = version + 1;
+                ids.recordCommit(id, version, millis);
+            });
             ids.skipTo(beforeLog);  // the archive holds only ids still within retention: not every version
         }
+        if (gap[0] || expected[0] != beforeLog + 1) ids.forgotUpTo(beforeLog);
         try {
             log.read(beforeLog + 1, (LogRecord r) -> {
                 ids.recordCommit(r.requestId(), r.version(), r.timestampMillis());

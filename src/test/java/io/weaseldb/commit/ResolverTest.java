@@ -228,6 +228,26 @@ class ResolverTest {
         assertEquals(1, empty.resolve(writing(id(1), "a")).version());
     }
 
+    /** An archive holding every truncated version's id, from version 1: nothing is forgotten, unknown ids are not committed. */
+    @Test
+    void aCompleteArchiveKeepsUnknownIdsDefinitive() throws IOException {
+        MemoryLog log = new MemoryLog(4);  // versions 1..3 truncated, all archived
+        log.records.add(new LogRecord(4, id(4), clock.get(), OperationsCodec.encodeJson(List.of())));
+        IdArchive archive = new IdArchive() {
+            @Override public void keep(CommitLog l, long from, long to) { }
+            @Override public long oldestVersion() { return 1; }
+            @Override public void replay(long before, Visitor v) {
+                for (int i = 1; i < before; i++) v.visit(id(i), i, clock.get());
+            }
+        };
+        ResolverConfig config = new ResolverConfig(3, Long.MAX_VALUE, Duration.ofHours(1), 100);
+        Resolver r = Resolver.recover(log, archive, null, "leader-2", config, clock::get);
+        assertEquals(RequestStatus.NOT_COMMITTED, r.status("never-used-request-id-0001"));
+        assertEquals(2, r.requestIds().committedVersion(id(2)));
+        assertEquals(RequestStatus.LOG_TRUNCATED, Resolver.recover(log, null, null, "leader-3", config, clock::get)
+            .status("never-used-request-id-0002"), "without the archive, versions 1..3 are forgotten");
+    }
+
     /** Ids truncated from the log but still within retention come back from the archive, before the log's. */
     @Test
     void recoversArchivedIdsBeforeTheLogs() throws IOException {
