@@ -13,13 +13,26 @@ import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 
 /**
- * The id archive on local disk: one file {@code ids/<20-digit first version>.ids} per truncation of the log, in
- * {@link IdRecords}' record format, holding the ids of the removed records that had not expired by both retention
- * rules. A file is written whole (temporary file, forced, renamed), so a crash never leaves a torn one: any bad
- * record is damage, and recovery refuses it, naming the file and offset, as it does for the log.
+ * The id archive on local disk: one file {@code ids/<20-digit first version>.ids} per truncation of the log, holding
+ * the ids of the removed records that had not expired by both retention rules, in {@link IdRecords}' record format
+ * after a header that says which versions the file stands for and how many records it has:
  *
- * <p>A file is deleted once its newest id has expired by both rules, or once the ids after it alone exceed the
- * in-memory bound (a restart would forget them at once; logged as a warning).
+ * <pre>
+ *   0  u32  magic 0x57444944 ("WDID")    4  u32  format 1
+ *   8  i64  first version (= file name)  16 i64  end version (exclusive: the log's oldest after the truncation)
+ *  24  i64  record count                 32 u32  CRC32C of bytes 0..31
+ * </pre>
+ *
+ * A file is written whole (temporary file, forced, renamed), so a crash never leaves a torn one: any damage is
+ * refused at start, naming the file and offset, as the log's is. The header makes the files a chain: each truncation
+ * writes one, even with no id to keep, so a file cut at a record boundary (fewer records than its header says), a
+ * file deleted from the middle (a gap between one's end and the next one's first version) or the newest deleted (its
+ * end below the log's oldest version) is refused too, rather than forgetting ids whose retries would then commit
+ * again.
+ *
+ * <p>The oldest files go once their newest id has expired by both rules, or once the ids after them alone exceed the
+ * in-memory bound (a restart would forget them at once; logged as a warning); the newest always stays, as the
+ * chain's end.
  */
 public final class FileIdArchive implements IdArchive {
     private static final System.Logger LOG = System.getLogger(FileIdArchive.class.getName());
@@ -29,6 +42,15 @@ public final class FileIdArchive implements IdArchive {
     /** Records are written to the file in chunks of about this size: a segment's ids need not fit in memory at once. */
     private static final int CHUNK_BYTES = 1 << 16;
     private static final int CHUNKS_PER_FORCE = 16;
+    private static final int MAGIC = 0x57444944;
+    private static final int FORMAT = 1;
+    static final int HEADER_BYTES = 36;
+
+    /** An archive file's header: the versions it stands for, and its record count. */
+    private record Header(long from, long to, long records) { }
+
+    /** Each file's header, by file (same order as {@link #generations}). */
+    private final List<Header> headers = new ArrayList<>();
 
     private final Path dir;
     private final boolean fsync;
@@ -50,10 +72,42 @@ public final class FileIdArchive implements IdArchive {
         // files() deletes a leftover temporary file: a write a crash interrupted, whose records the log still held.
         for (Path p : IdRecords.files(a.dir, SUFFIX, WHAT)) {
             IdRecords.Generation g = new IdRecords.Generation(IdRecords.number(p, SUFFIX), p);
-            IdRecords.scan(WHAT, g, a.crc, false, "", null);
+            Header h = a.read(g, null);
+            if (!a.headers.isEmpty()) {
+                Header prev = a.headers.get(a.headers.size() - 1);
+                if (prev.to < h.from) {  // files overlap after a crash between archiving and truncating, never gap
+                    throw new CorruptLogException(WHAT, p, 0, "the ids of versions " + prev.to + ".." + (h.from - 1)
+                        + " are missing: the archive file that held them is gone (deleted?)");
+                }
+            }
             a.generations.add(g);
+            a.headers.add(h);
         }
         return a;
+    }
+
+    /** Reads and checks one file (its records to {@code visitor} when given); returns its header. */
+    private Header read(IdRecords.Generation g, IdRecords.Visitor visitor) throws IOException {
+        byte[] all = Files.readAllBytes(g.path);
+        if (all.length < HEADER_BYTES) {
+            throw new CorruptLogException(WHAT, g.path, 0, "incomplete header: " + all.length + " of " + HEADER_BYTES + " bytes");
+        }
+        ByteBuffer b = ByteBuffer.wrap(all);
+        crc.reset();
+        crc.update(all, 0, HEADER_BYTES - 4);
+        String problem = b.getInt(0) != MAGIC ? String.format("bad magic 0x%08X", b.getInt(0))
+            : b.getInt(HEADER_BYTES - 4) != (int) crc.getValue() ? "header CRC32C mismatch"
+            : b.getInt(4) != FORMAT ? "unsupported format " + b.getInt(4)
+            : b.getLong(8) != g.number ? "header says first version " + b.getLong(8) + " but the file name " + g.number
+            : b.getLong(16) < g.number ? "header says end version " + b.getLong(16) + ", below its first" : null;
+        if (problem != null) throw new CorruptLogException(WHAT, g.path, 0, problem);
+        Header h = new Header(b.getLong(8), b.getLong(16), b.getLong(24));
+        long end = IdRecords.scan(WHAT, g, all, HEADER_BYTES, crc, false, "", visitor);
+        if (g.records != h.records) {
+            throw new CorruptLogException(WHAT, g.path, end, "holds " + g.records + " records but its header says " + h.records
+                + " (cut short?)");
+        }
+        return h;
     }
 
     @Override
@@ -63,6 +117,7 @@ public final class FileIdArchive implements IdArchive {
         String name = IdRecords.name(fromVersion, SUFFIX);
         IdRecords.Generation g = new IdRecords.Generation(fromVersion, dir.resolve(name));
         DurableReplace.write(dir.resolve(name + IdRecords.TEMP_SUFFIX), g.path, fsync, ch -> {
+            ch.position(HEADER_BYTES);  // the header, with the count, goes in last
             ByteBuffer[] chunk = {ByteBuffer.allocate(CHUNK_BYTES)};
             int[] chunks = {0};
             try {
@@ -80,15 +135,25 @@ public final class FileIdArchive implements IdArchive {
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+            header.putInt(MAGIC).putInt(FORMAT).putLong(fromVersion).putLong(toVersion).putLong(g.records);
+            crc.reset();
+            crc.update(header.array(), 0, HEADER_BYTES - 4);
+            header.putInt((int) crc.getValue()).flip();
+            while (header.hasRemaining()) ch.write(header, header.position());
         });
         // The same first version again: a crash came between an earlier keep and the log's truncation.
-        generations.removeIf(old -> old.number == fromVersion);
-        if (g.records > 0) {
-            generations.add(g);
-        } else {
-            Files.delete(g.path);  // every id had expired: nothing to keep
+        for (int i = generations.size() - 1; i >= 0; i--) {
+            if (generations.get(i).number == fromVersion) {
+                generations.remove(i);
+                headers.remove(i);
+            }
         }
-        long early = retention.prune(generations, 0, lastVersion, fsync, dir);
+        generations.add(g);  // even with no id to keep: the chain's newest link
+        headers.add(new Header(fromVersion, toVersion, g.records));
+        int before = generations.size();
+        long early = retention.prune(generations, 1, lastVersion, fsync, dir);
+        headers.subList(0, before - generations.size()).clear();
         if (early > 0) {
             LOG.log(Level.WARNING, "request id archive: more than " + retention.maxEntries() + " request ids to keep (the"
                 + " in-memory bound): " + early + " ids younger than request_id_retention_hours were let go, and a restart"
@@ -126,12 +191,22 @@ public final class FileIdArchive implements IdArchive {
         return Long.MAX_VALUE;
     }
 
+    /**
+     * {@inheritDoc} Refuses an archive whose newest file ends below {@code beforeVersion} (the log's oldest): the
+     * file of the latest truncation is gone. (An archive without files is accepted: a log truncated before there was
+     * an archive.)
+     */
     @Override
     public void replay(long beforeVersion, Visitor visitor) throws IOException {
+        if (!headers.isEmpty() && headers.get(headers.size() - 1).to < beforeVersion) {
+            IdRecords.Generation newest = generations.get(generations.size() - 1);
+            throw new CorruptLogException(WHAT, newest.path, 0, "the ids of versions " + headers.get(headers.size() - 1).to
+                + ".." + (beforeVersion - 1) + ", truncated from the log, are missing: the newest archive file is gone (deleted?)");
+        }
         long[] last = {0};
         for (IdRecords.Generation g : generations) {
             // Files overlap when a crash cut a truncation short and the next one started from a later segment.
-            IdRecords.scan(WHAT, new IdRecords.Generation(g.number, g.path), crc, false, "", (id, version, millis) -> {
+            read(new IdRecords.Generation(g.number, g.path), (id, version, millis) -> {
                 if (version > last[0] && version < beforeVersion) {
                     last[0] = version;
                     visitor.visit(id, version, millis);

@@ -100,9 +100,14 @@ final class IdRecords {
      */
     static long scan(String what, Generation g, CRC32C crc, boolean tornTailAllowed, String refusal, Visitor visitor)
             throws IOException {
-        byte[] all = Files.readAllBytes(g.path);
+        return scan(what, g, Files.readAllBytes(g.path), 0, crc, tornTailAllowed, refusal, visitor);
+    }
+
+    /** As {@link #scan(String, Generation, CRC32C, boolean, String, Visitor)}, over {@code all} (the file) from {@code start}. */
+    static long scan(String what, Generation g, byte[] all, int start, CRC32C crc, boolean tornTailAllowed, String refusal,
+                     Visitor visitor) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(all);
-        int at = 0;
+        int at = start;
         while (at < all.length) {
             String problem = null;
             int n = all.length - at >= 4 ? b.getInt(at) : -1;

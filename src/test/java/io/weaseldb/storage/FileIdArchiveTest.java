@@ -59,9 +59,9 @@ class FileIdArchiveTest {
             assertEquals(Long.MAX_VALUE, a.oldestVersion());
             a.keep(log, 1, 16);
             List<String> kept = List.of("id-11@11", "id-12@12", "id-13@13", "id-14@14", "id-15@15");
-            assertEquals(kept, replay(a, Long.MAX_VALUE));
+            assertEquals(kept, replay(a, 16));
             assertEquals(List.of("id-11@11", "id-12@12"), replay(a, 13), "only below the log's oldest version");
-            assertEquals(kept, replay(open(1000), Long.MAX_VALUE), "after reopening");
+            assertEquals(kept, replay(open(1000), 16), "after reopening");
             assertTrue(open(1000).oldestVersion() <= 11);
         }
     }
@@ -72,7 +72,7 @@ class FileIdArchiveTest {
             append(log, 1, 10, clock.get() - 2 * HOUR);
             FileIdArchive a = open(1000);
             a.keep(log, 1, 11);
-            assertEquals(List.of("id-5@5", "id-6@6", "id-7@7", "id-8@8", "id-9@9", "id-10@10"), replay(a, Long.MAX_VALUE),
+            assertEquals(List.of("id-5@5", "id-6@6", "id-7@7", "id-8@8", "id-9@9", "id-10@10"), replay(a, 11),
                 "10 - v <= 5 versions after them");
         }
     }
@@ -88,20 +88,55 @@ class FileIdArchiveTest {
             assertEquals(2, a.files());
             List<String> expected = new ArrayList<>();
             for (int v = 1; v < 25; v++) expected.add("id-" + v + "@" + v);
-            assertEquals(expected, replay(a, Long.MAX_VALUE));
-            assertEquals(expected, replay(open(1000), Long.MAX_VALUE));
+            assertEquals(expected, replay(a, 25));
+            assertEquals(expected, replay(open(1000), 25));
         }
     }
 
     @Test
-    void nothingToKeepLeavesNoFile() throws IOException {
+    void nothingToKeepStillLeavesTheChainsLink() throws IOException {
         try (SegmentedFileLog log = log()) {
             append(log, 1, 20, clock.get() - 2 * HOUR);
             FileIdArchive a = open(1000);
             a.keep(log, 1, 10);
-            assertEquals(List.of(), files());
+            assertEquals(1, files().size(), "a header-only file: versions 1..9 were archived, with no id left to keep");
             assertEquals(Long.MAX_VALUE, a.oldestVersion());
+            assertEquals(List.of(), replay(open(1000), 10));
         }
+    }
+
+    /**
+     * Damage a crash cannot cause, which would silently forget ids (their retries would commit again): a file cut at a
+     * record boundary, a file deleted from the middle of the chain, the newest file deleted.
+     */
+    @Test
+    void aFileCutShortOrMissingIsRefused() throws IOException {
+        try (SegmentedFileLog log = log()) {
+            append(log, 1, 30, clock.get());
+            FileIdArchive a = open(1000);
+            a.keep(log, 1, 10);
+            a.keep(log, 10, 20);
+            a.keep(log, 20, 25);
+        }
+        List<Path> f = files();
+        byte[] middle = Files.readAllBytes(f.get(1));
+        Files.write(f.get(1), java.util.Arrays.copyOf(middle, middle.length - 8 - "id-19".length() - 16));  // last record gone
+        CorruptLogException cut = assertThrows(CorruptLogException.class, () -> open(1000));
+        assertTrue(cut.getMessage().contains("holds 9 records but its header says 10"), cut.getMessage());
+
+        Files.write(f.get(1), new byte[0]);
+        CorruptLogException empty = assertThrows(CorruptLogException.class, () -> open(1000));
+        assertTrue(empty.getMessage().contains("incomplete header"), empty.getMessage());
+
+        Files.delete(f.get(1));
+        CorruptLogException gap = assertThrows(CorruptLogException.class, () -> open(1000));
+        assertTrue(gap.getMessage().contains("versions 10..19 are missing"), gap.getMessage());
+
+        Files.write(f.get(1), middle);
+        FileIdArchive whole = open(1000);
+        assertEquals(24, replay(whole, 25).size());
+        CorruptLogException newest = assertThrows(CorruptLogException.class, () -> replay(whole, 30));
+        assertTrue(newest.getMessage().contains("versions 25..29, truncated from the log, are missing"), newest.getMessage());
     }
 
     @Test
@@ -120,7 +155,7 @@ class FileIdArchiveTest {
             append(log, 31, 40, clock.get());
             bounded.keep(log, 21, 31);
             assertEquals(1, bounded.files(), "the 10 newer ids alone exceed the bound of 5");
-            assertEquals("id-21@21", replay(bounded, Long.MAX_VALUE).get(0));
+            assertEquals("id-21@21", replay(bounded, 31).get(0));
         }
     }
 
@@ -132,7 +167,8 @@ class FileIdArchiveTest {
         }
         Path file = files().get(0);
         byte[] b = Files.readAllBytes(file);
-        int second = 8 + (b[3] & 0xff);  // the first record's length field is big-endian, < 256 here
+        int h = FileIdArchive.HEADER_BYTES;
+        int second = h + 8 + (b[h + 3] & 0xff);  // the first record's length field is big-endian, < 256 here
         b[second + 20] ^= 1;           // inside the second record's timestamp
         Files.write(file, b);
         CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(1000));
@@ -148,6 +184,6 @@ class FileIdArchiveTest {
         Files.write(temp, new byte[] {1, 2, 3}, StandardOpenOption.CREATE_NEW);
         FileIdArchive a = open(1000);
         assertFalse(Files.exists(temp));
-        assertEquals(List.of(), replay(a, Long.MAX_VALUE));
+        assertEquals(List.of(), replay(a, 1));
     }
 }
