@@ -33,6 +33,13 @@ final class DurableReplace {
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             body.writeTo(ch);
             if (fsync) ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(temp);  // a partial file must not keep the room it took (a full disk, most likely)
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         if (fsync) SegmentedFileLog.forceDirectory(target.getParent());

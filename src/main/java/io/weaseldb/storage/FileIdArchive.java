@@ -116,7 +116,35 @@ public final class FileIdArchive implements IdArchive {
         long now = retention.clockMillis().getAsLong();
         String name = IdRecords.name(fromVersion, SUFFIX);
         IdRecords.Generation g = new IdRecords.Generation(fromVersion, dir.resolve(name));
-        DurableReplace.write(dir.resolve(name + IdRecords.TEMP_SUFFIX), g.path, fsync, ch -> {
+        try {
+            write(log, fromVersion, toVersion, lastVersion, now, g);
+        } catch (IOException e) {
+            // Retention keeps the segments and tries again each second: say what is held up, and where.
+            throw new IOException("request id archive: cannot write " + g.path + " (the ids of versions " + fromVersion + ".."
+                + (toVersion - 1) + "; the log keeps their segments until it can): " + e, e);
+        }
+        // The same first version again: a crash came between an earlier keep and the log's truncation.
+        for (int i = generations.size() - 1; i >= 0; i--) {
+            if (generations.get(i).number == fromVersion) {
+                generations.remove(i);
+                headers.remove(i);
+            }
+        }
+        generations.add(g);  // even with no id to keep: the chain's newest link
+        headers.add(new Header(fromVersion, toVersion, g.records));
+        int before = generations.size();
+        long early = retention.prune(generations, 1, lastVersion, fsync, dir);
+        headers.subList(0, before - generations.size()).clear();
+        if (early > 0) {
+            LOG.log(Level.WARNING, "request id archive: more than " + retention.maxEntries() + " request ids to keep (the"
+                + " in-memory bound): " + early + " ids younger than request_id_retention_hours were let go, and a restart"
+                + " forgets them (a retry of one would commit again)");
+        }
+    }
+
+    private void write(CommitLog log, long fromVersion, long toVersion, long lastVersion, long now, IdRecords.Generation g)
+            throws IOException {
+        DurableReplace.write(dir.resolve(g.path.getFileName() + IdRecords.TEMP_SUFFIX), g.path, fsync, ch -> {
             ch.position(HEADER_BYTES);  // the header, with the count, goes in last
             ByteBuffer[] chunk = {ByteBuffer.allocate(CHUNK_BYTES)};
             int[] chunks = {0};
@@ -142,23 +170,6 @@ public final class FileIdArchive implements IdArchive {
             header.putInt((int) crc.getValue()).flip();
             while (header.hasRemaining()) ch.write(header, header.position());
         });
-        // The same first version again: a crash came between an earlier keep and the log's truncation.
-        for (int i = generations.size() - 1; i >= 0; i--) {
-            if (generations.get(i).number == fromVersion) {
-                generations.remove(i);
-                headers.remove(i);
-            }
-        }
-        generations.add(g);  // even with no id to keep: the chain's newest link
-        headers.add(new Header(fromVersion, toVersion, g.records));
-        int before = generations.size();
-        long early = retention.prune(generations, 1, lastVersion, fsync, dir);
-        headers.subList(0, before - generations.size()).clear();
-        if (early > 0) {
-            LOG.log(Level.WARNING, "request id archive: more than " + retention.maxEntries() + " request ids to keep (the"
-                + " in-memory bound): " + early + " ids younger than request_id_retention_hours were let go, and a restart"
-                + " forgets them (a retry of one would commit again)");
-        }
     }
 
     /**

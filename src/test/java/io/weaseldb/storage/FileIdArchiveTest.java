@@ -177,6 +177,34 @@ class FileIdArchiveTest {
         assertTrue(e.getMessage().contains("request id archive") && e.getMessage().contains("CRC32C"), e.getMessage());
     }
 
+    /** A write that fails (a full disk) names the file and versions, leaves no partial file, and keeps the chain. */
+    @Test
+    void aFailedWriteNamesWhatIsHeldUpAndLeavesNothing() throws IOException {
+        try (SegmentedFileLog log = log()) {
+            append(log, 1, 30, clock.get());
+            FileIdArchive a = open(1000);
+            a.keep(log, 1, 10);
+            CommitLog failing = new CommitLog() {
+                @Override public long lastVersion() { return log.lastVersion(); }
+                @Override public long oldestVersion() { return log.oldestVersion(); }
+                @Override public void append(LogRecord record) { throw new UnsupportedOperationException(); }
+                @Override public void sync() { }
+                @Override public void read(long from, java.util.function.Predicate<LogRecord> v) throws IOException {
+                    throw new IOException("No space left on device");
+                }
+                @Override public long truncationPoint(long version) { return log.truncationPoint(version); }
+                @Override public void truncateBefore(long version) { }
+                @Override public void close() { }
+            };
+            IOException e = assertThrows(IOException.class, () -> a.keep(failing, 10, 20));
+            assertTrue(e.getMessage().contains("00000000000000000010.ids") && e.getMessage().contains("versions 10..19")
+                && e.getMessage().contains("No space left on device"), e.getMessage());
+            assertEquals(List.of(dir.resolve(FileIdArchive.DIR).resolve("00000000000000000001.ids")), files(), "no partial file");
+            a.keep(log, 10, 20);  // room again
+            assertEquals(19, replay(open(1000), 20).size());
+        }
+    }
+
     @Test
     void anInterruptedWriteIsDiscarded() throws IOException {
         open(1000);
