@@ -13,18 +13,19 @@ import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 
 /**
- * The id archive on local disk: one file {@code ids/<20-digit first version>.ids} per truncation of the log, holding
- * the ids of the removed records that had not expired by both retention rules, in {@link IdRecords}' record format
- * after a header that says which versions the file stands for and how many records it has:
+ * The id archive on local disk: one file {@code ids/<20-digit first version>.ids} per archiving pass (the segments
+ * sealed since the last one), holding the ids of their records that had not expired by both retention rules, in
+ * {@link IdRecords}' record format after a header that says which versions the file stands for and how many records
+ * it has:
  *
  * <pre>
  *   0  u32  magic 0x57444944 ("WDID")    4  u32  format 1
- *   8  i64  first version (= file name)  16 i64  end version (exclusive: the log's oldest after the truncation)
+ *   8  i64  first version (= file name)  16 i64  end version (exclusive: the then-active segment's first)
  *  24  i64  record count                 32 u32  CRC32C of bytes 0..31
  * </pre>
  *
  * A file is written whole (temporary file, forced, renamed), so a crash never leaves a torn one: any damage is
- * refused at start, naming the file and offset, as the log's is. The header makes the files a chain: each truncation
+ * refused at start, naming the file and offset, as the log's is. The header makes the files a chain: each pass
  * writes one, even with no id to keep, so a file cut at a record boundary (fewer records than its header says), a
  * file deleted from the middle (a gap between one's end and the next one's first version) or the newest deleted (its
  * end below the log's oldest version) is refused too, rather than forgetting ids whose retries would then commit
@@ -192,6 +193,11 @@ public final class FileIdArchive implements IdArchive {
             throw new UncheckedIOException(e);
         }
         chunk.clear();
+    }
+
+    @Override
+    public long archivedTo() {
+        return headers.isEmpty() ? 0 : headers.get(headers.size() - 1).to;
     }
 
     @Override

@@ -20,10 +20,13 @@ public interface IdArchive {
 
     /**
      * Keeps the ids of {@code log}'s records with versions in [{@code fromVersion}, {@code toVersion}) that the
-     * retention rules do not let go yet, and returns once they are durable: the caller removes those records from
-     * the log next.
+     * retention rules do not let go yet, and returns once they are durable: from then on the log may remove those
+     * records. {@code fromVersion} is {@link #archivedTo()} (or the log's oldest version, if that is later).
      */
     void keep(CommitLog log, long fromVersion, long toVersion) throws IOException;
+
+    /** The end (exclusive) of the versions archived so far, or 0 when nothing is. */
+    long archivedTo();
 
     /** A version at or below the oldest archived one, or {@link Long#MAX_VALUE} when nothing is archived. */
     long oldestVersion();

@@ -16,9 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  * bound every {@code interval} (a read of the policy snapshot and two volatile reads) and hands it to
  * {@link CommitLog#truncateBefore}, which removes only whole segments entirely below it, never the active one,
  * and needs no lock against appends: commits are never blocked. Versions at or above the bound are always kept;
- * some below it may survive until their segment is entirely below the bound. Before records go, the ids of those
- * whose request-id retention has not passed are made durable in the {@link IdArchive} (when there is one), so a
- * restart still knows them.
+ * some below it may survive until their segment is entirely below the bound. The ids of every sealed segment whose
+ * request-id retention has not passed are made durable in the {@link IdArchive} (when there is one) before the
+ * segment can go, so a restart still knows them.
  */
 public final class LogRetention implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LogRetention.class.getName());
@@ -69,14 +69,33 @@ public final class LogRetention implements AutoCloseable {
 
     /** Computes the bound and truncates before it once; returns the bound. */
     public long runOnce() throws IOException {
+        IOException archiving = null;
+        if (ids != null) {
+            try {
+                archiveSealedSegments();
+            } catch (IOException e) {
+                archiving = e;  // what is already archived may still be truncated: that frees room
+            }
+        }
         long keep = keepFrom();
         long oldest = log.oldestVersion();
         long cut = keep > oldest ? log.truncationPoint(keep) : oldest;
-        if (cut > oldest) {
-            if (ids != null) ids.keep(log, oldest, cut);
-            log.truncateBefore(cut);
-        }
+        if (ids != null) cut = Math.min(cut, Math.max(oldest, ids.archivedTo()));  // never ids that are not durable elsewhere
+        if (cut > oldest) log.truncateBefore(cut);
+        if (archiving != null) throw archiving;
         return keep;
+    }
+
+    /**
+     * Archives the ids of every sealed segment (all but the active one) not archived yet, as soon as it is sealed
+     * rather than when it is deleted: so truncation never needs room to write first, and a disk that fills up still
+     * frees itself (the crash audit filled one: with the archive written at truncation, retention could delete
+     * nothing). The segment is also still in the page cache.
+     */
+    private void archiveSealedSegments() throws IOException {
+        long sealedEnd = log.truncationPoint(Long.MAX_VALUE);  // the active segment's first version
+        long from = Math.max(log.oldestVersion(), ids.archivedTo());
+        if (sealedEnd > from) ids.keep(log, from, sealedEnd);
     }
 
     private void run() {

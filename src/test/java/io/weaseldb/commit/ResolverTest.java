@@ -235,6 +235,7 @@ class ResolverTest {
         log.records.add(new LogRecord(4, id(4), clock.get(), OperationsCodec.encodeJson(List.of())));
         IdArchive archive = new IdArchive() {
             @Override public void keep(CommitLog l, long from, long to) { }
+            @Override public long archivedTo() { return 0; }
             @Override public long oldestVersion() { return 1; }
             @Override public void replay(long before, Visitor v) {
                 for (int i = 1; i < before; i++) v.visit(id(i), i, clock.get());
@@ -256,6 +257,7 @@ class ResolverTest {
         List<Object[]> archived = List.of(new Object[] {id(3), 3L}, new Object[] {id(5), 5L}, new Object[] {id(6), 6L});
         IdArchive archive = new IdArchive() {
             @Override public void keep(CommitLog l, long from, long to) { }
+            @Override public long archivedTo() { return 0; }
             @Override public long oldestVersion() { return 3; }
             @Override public void replay(long before, Visitor v) throws IOException {
                 // Like a file archive after a crash between archiving and truncating: 6 is in the log too.

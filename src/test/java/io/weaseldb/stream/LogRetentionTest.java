@@ -96,6 +96,32 @@ class LogRetentionTest {
         assertEquals(1, log.oldestVersion());
     }
 
+    /**
+     * With an id archive, every sealed segment's ids are archived as soon as retention runs, truncation or not, so
+     * that deleting a segment later needs no room; a segment is never deleted before its ids are archived.
+     */
+    @Test
+    void sealedSegmentsAreArchivedBeforeTheyCanGo() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1000);  // records are stamped 0: within the hour
+        io.weaseldb.storage.FileIdArchive ids = io.weaseldb.storage.FileIdArchive.open(dir, false, 3_600_000, 10, 1_000_000, clock::get);
+        append(300);
+        policies.put("everything", 0);
+        LogRetention r = LogRetention.manual(log, ids, policies, 100);
+        assertEquals(1, r.runOnce());
+        assertEquals(1, log.oldestVersion(), "pinned: nothing truncated");
+        long activeFirst = log.truncationPoint(Long.MAX_VALUE);
+        assertTrue(activeFirst > 250, "several sealed segments: " + activeFirst);
+        assertEquals(activeFirst, ids.archivedTo(), "every sealed segment archived anyway");
+
+        policies.delete("everything");
+        assertEquals(200, r.runOnce());
+        assertTrue(log.oldestVersion() > 100 && log.oldestVersion() <= 200, "oldest " + log.oldestVersion());
+        List<String> archived = new ArrayList<>();
+        ids.replay(log.oldestVersion(), (id, version, millis) -> archived.add(id));
+        assertEquals(log.oldestVersion() - 1, archived.size(), "every truncated version's id is in the archive");
+        assertEquals("rid-1", archived.get(0));
+    }
+
     @Test
     void theBackgroundThreadTruncatesAsTheLogGrows() throws Exception {
         try (LogRetention r = LogRetention.start(log, null, policies, 50, Duration.ofMillis(20))) {
