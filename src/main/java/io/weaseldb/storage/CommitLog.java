@@ -10,7 +10,7 @@ import java.util.function.Predicate;
  *
  * <p>Threading: {@link #append} and {@link #sync} are called by one thread (the persist stage);
  * {@link #read} may run concurrently from other threads (subscribers replaying history);
- * {@link #truncateBefore} from a background thread.
+ * {@link #truncateBefore} from one background thread (it is the only one that removes).
  */
 public interface CommitLog extends AutoCloseable {
     /** Version of the newest record, or 0 when the log has never held one. */

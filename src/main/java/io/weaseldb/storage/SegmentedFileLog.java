@@ -522,15 +522,17 @@ public final class SegmentedFileLog implements CommitLog {
     @Override
     public void truncateBefore(long version) throws IOException {
         if (closed) throw new IOException("commit log " + logDir + " is closed");
-        Segment[] cur;
-        int k;
+        Segment[] cur = segments.get();
+        int k = segmentsBelow(cur, version);
+        if (k == 0) return;
+        // The floor first (recovery refuses a log whose oldest segment is above it: deleted by something else), and
+        // before the segments leave the list: if it cannot be written (a full disk), nothing has changed, and the
+        // next pass tries again. (Dropped from the list first, they stayed on disk, unreadable, until a restart.)
+        VersionMark.OLDEST.write(logDir, cur[k].firstVersion, opts.fsync());
+        // Only this thread removes segments, and the writer only appends: the first k stay the same ones.
         do {
             cur = segments.get();
-            k = segmentsBelow(cur, version);
-            if (k == 0) return;
         } while (!segments.compareAndSet(cur, Arrays.copyOfRange(cur, k, cur.length)));
-        // The floor first: recovery refuses a log whose oldest segment is above it (deleted by something else).
-        VersionMark.OLDEST.write(logDir, cur[k].firstVersion, opts.fsync());
         // Oldest first, each deletion made durable before the next, so a crash leaves a gap-free suffix.
         for (int j = 0; j < k; j++) {
             Files.deleteIfExists(cur[j].path);
