@@ -58,6 +58,7 @@ public final class FileIdArchive implements IdArchive {
     private final IdRecords.Retention retention;
     private final List<IdRecords.Generation> generations = new ArrayList<>();
     private final CRC32C crc = new CRC32C();
+    private boolean warnedEarly;
 
     private FileIdArchive(Path dir, boolean fsync, IdRecords.Retention retention) {
         this.dir = dir;
@@ -136,10 +137,12 @@ public final class FileIdArchive implements IdArchive {
         int before = generations.size();
         long early = retention.prune(generations, 1, lastVersion, fsync, dir);
         headers.subList(0, before - generations.size()).clear();
-        if (early > 0) {
+        if (early > 0 && !warnedEarly) {
+            // Once: at a high commit rate the bound is reached in seconds, and the in-memory index says the same.
+            warnedEarly = true;
             LOG.log(Level.WARNING, "request id archive: more than " + retention.maxEntries() + " request ids to keep (the"
                 + " in-memory bound): " + early + " ids younger than request_id_retention_hours were let go, and a restart"
-                + " forgets them (a retry of one would commit again)");
+                + " forgets those no longer in the log (a retry of one would commit again); said once");
         }
     }
 
