@@ -330,6 +330,13 @@ final class Connection implements Runnable, Exchange {
         return true;
     }
 
+    /** Client text quoted in an error message, cut to {@link #ECHO_CHARS}: an 8 KB method need not come back whole. */
+    private static String echo(String clientText) {
+        return clientText.length() <= ECHO_CHARS ? clientText : clientText.substring(0, ECHO_CHARS) + "…";
+    }
+
+    private static final int ECHO_CHARS = 256;
+
     private void dispatch(RequestHead h) throws IOException, HttpException {
         Object match = server.router().match(h);
         if (match instanceof Route r) {
@@ -338,7 +345,7 @@ final class Connection implements Runnable, Exchange {
             r.handler().handle(this);
         } else if (match instanceof Router.MethodNotAllowed mna) {
             routeMetrics = server.unmatchedRoute();
-            byte[] b = ErrorBody.json("method_not_allowed", h.methodName() + " is not allowed on " + h.path()
+            byte[] b = ErrorBody.json("method_not_allowed", echo(h.methodName()) + " is not allowed on " + echo(h.path())
                 + "; allowed: " + mna.allow());
             respond(405, "application/json", b, 0, b.length, "Allow", mna.allow());
         } else if (h.method() == Method.OPTIONS && "*".equals(h.target())) {
@@ -354,7 +361,7 @@ final class Connection implements Runnable, Exchange {
             respond(501, "application/json", b, 0, b.length);
         } else {
             routeMetrics = server.unmatchedRoute();
-            byte[] b = ErrorBody.json("not_found", "no such path: " + h.path());
+            byte[] b = ErrorBody.json("not_found", "no such path: " + echo(h.path()));
             respond(404, "application/json", b, 0, b.length);
         }
     }
