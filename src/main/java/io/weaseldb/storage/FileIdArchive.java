@@ -47,15 +47,10 @@ public final class FileIdArchive implements IdArchive {
     private static final int FORMAT = 1;
     static final int HEADER_BYTES = 36;
 
-    /** An archive file's header: the versions it stands for, and its record count. */
-    private record Header(long from, long to, long records) { }
-
-    /** Each file's header, by file (same order as {@link #generations}). */
-    private final List<Header> headers = new ArrayList<>();
-
     private final Path dir;
     private final boolean fsync;
     private final IdRecords.Retention retention;
+    /** The files, oldest first; each one's {@code end} is its header's end version. */
     private final List<IdRecords.Generation> generations = new ArrayList<>();
     private final CRC32C crc = new CRC32C();
     private boolean warnedEarly;
@@ -74,22 +69,19 @@ public final class FileIdArchive implements IdArchive {
         // files() deletes a leftover temporary file: a write a crash interrupted, whose records the log still held.
         for (Path p : IdRecords.files(a.dir, SUFFIX, WHAT)) {
             IdRecords.Generation g = new IdRecords.Generation(IdRecords.number(p, SUFFIX), p);
-            Header h = a.read(g, null);
-            if (!a.headers.isEmpty()) {
-                Header prev = a.headers.get(a.headers.size() - 1);
-                if (prev.to < h.from) {  // files overlap after a crash between archiving and truncating, never gap
-                    throw new CorruptLogException(WHAT, p, 0, "the ids of versions " + prev.to + ".." + (h.from - 1)
-                        + " are missing: the archive file that held them is gone (deleted?)");
-                }
+            a.read(g, null);
+            long prevEnd = a.archivedTo();
+            if (prevEnd > 0 && prevEnd < g.number) {  // each file starts where the one before ended: never a gap
+                throw new CorruptLogException(WHAT, p, 0, "the ids of versions " + prevEnd + ".." + (g.number - 1)
+                    + " are missing: the archive file that held them is gone (deleted?)");
             }
             a.generations.add(g);
-            a.headers.add(h);
         }
         return a;
     }
 
-    /** Reads and checks one file (its records to {@code visitor} when given); returns its header. */
-    private Header read(IdRecords.Generation g, IdRecords.Visitor visitor) throws IOException {
+    /** Reads and checks one file (its records to {@code visitor} when given), setting {@code g}'s end from its header. */
+    private void read(IdRecords.Generation g, IdRecords.Visitor visitor) throws IOException {
         byte[] all = Files.readAllBytes(g.path);
         if (all.length < HEADER_BYTES) {
             throw new CorruptLogException(WHAT, g.path, 0, "incomplete header: " + all.length + " of " + HEADER_BYTES + " bytes");
@@ -103,13 +95,13 @@ public final class FileIdArchive implements IdArchive {
             : b.getLong(8) != g.number ? "header says first version " + b.getLong(8) + " but the file name " + g.number
             : b.getLong(16) < g.number ? "header says end version " + b.getLong(16) + ", below its first" : null;
         if (problem != null) throw new CorruptLogException(WHAT, g.path, 0, problem);
-        Header h = new Header(b.getLong(8), b.getLong(16), b.getLong(24));
+        g.end = b.getLong(16);
+        long records = b.getLong(24);
         long end = IdRecords.scan(WHAT, g, all, HEADER_BYTES, crc, false, "", visitor);
-        if (g.records != h.records) {
-            throw new CorruptLogException(WHAT, g.path, end, "holds " + g.records + " records but its header says " + h.records
+        if (g.records != records) {
+            throw new CorruptLogException(WHAT, g.path, end, "holds " + g.records + " records but its header says " + records
                 + " (cut short?)");
         }
-        return h;
     }
 
     @Override
@@ -125,18 +117,11 @@ public final class FileIdArchive implements IdArchive {
             throw new IOException("request id archive: cannot write " + g.path + " (the ids of versions " + fromVersion + ".."
                 + (toVersion - 1) + "; the log keeps their segments until it can): " + e, e);
         }
-        // The same first version again: a crash came between an earlier keep and the log's truncation.
-        for (int i = generations.size() - 1; i >= 0; i--) {
-            if (generations.get(i).number == fromVersion) {
-                generations.remove(i);
-                headers.remove(i);
-            }
-        }
+        // The same first version again replaced that file (a caller starting again where an earlier keep did).
+        generations.removeIf(old -> old.number == fromVersion);
+        g.end = toVersion;
         generations.add(g);  // even with no id to keep: the chain's newest link
-        headers.add(new Header(fromVersion, toVersion, g.records));
-        int before = generations.size();
         long early = retention.prune(generations, 1, lastVersion, fsync, dir);
-        headers.subList(0, before - generations.size()).clear();
         if (early > 0 && !warnedEarly) {
             // Once: at a high commit rate the bound is reached in seconds, and the in-memory index says the same.
             warnedEarly = true;
@@ -200,7 +185,7 @@ public final class FileIdArchive implements IdArchive {
 
     @Override
     public long archivedTo() {
-        return headers.isEmpty() ? 0 : headers.get(headers.size() - 1).to;
+        return generations.isEmpty() ? 0 : generations.get(generations.size() - 1).end;
     }
 
     @Override
@@ -218,14 +203,15 @@ public final class FileIdArchive implements IdArchive {
      */
     @Override
     public void replay(long beforeVersion, Visitor visitor) throws IOException {
-        if (!headers.isEmpty() && headers.get(headers.size() - 1).to < beforeVersion) {
+        long end = archivedTo();
+        if (!generations.isEmpty() && end < beforeVersion) {
             IdRecords.Generation newest = generations.get(generations.size() - 1);
-            throw new CorruptLogException(WHAT, newest.path, 0, "the ids of versions " + headers.get(headers.size() - 1).to
-                + ".." + (beforeVersion - 1) + ", truncated from the log, are missing: the newest archive file is gone (deleted?)");
+            throw new CorruptLogException(WHAT, newest.path, 0, "the ids of versions " + end + ".." + (beforeVersion - 1)
+                + ", truncated from the log, are missing: the newest archive file is gone (deleted?)");
         }
         long[] last = {0};
         for (IdRecords.Generation g : generations) {
-            // Files overlap when a crash cut a truncation short and the next one started from a later segment.
+            // Files may overlap (a keep that started below archivedTo()): each version is visited once.
             read(new IdRecords.Generation(g.number, g.path), (id, version, millis) -> {
                 if (version > last[0] && version < beforeVersion) {
                     last[0] = version;

@@ -135,6 +135,8 @@ final class IdRecords {
         long records;
         long newestVersion = -1;
         long newestMillis = Long.MIN_VALUE;
+        /** For a file that stands for a range of versions (the id archive's): the version the range ends before. */
+        long end = -1;
 
         Generation(long number, Path path) {
             this.number = number;
