@@ -28,6 +28,7 @@ import java.util.function.Consumer;
  * <pre>
  *  connection vthreads ─tryPublish─▶ [ring] ─▶ resolve ─▶ persist ─▶ respond (×threads) ─▶ Ticket.complete()
  *                                             (1 thread)  (1 thread)   (threads = 0: persist answers)
+ *                                             └ FUSED: one thread ┘
  * </pre>
  *
  * <ul>
@@ -45,6 +46,10 @@ import java.util.function.Consumer;
  *       less server CPU per commit). With {@code threads = N > 0} it is a stage of its own on N threads, so
  *       the persist thread is back at the log sooner.</li>
  * </ul>
+ *
+ * {@link Layout#SPLIT} gives resolve and persist a thread each, so the next batch is resolved while the
+ * disk syncs this one; {@link Layout#FUSED} runs both on one thread, which saves a hand-off and a thread
+ * to wake per batch when there is no sync to overlap (fsync off).
  *
  * If the log fails (a write or fsync error), nothing more can be acknowledged safely: every later commit is
  * refused with 503 and {@link #healthy()} turns false (readiness), because a version already handed out
@@ -67,6 +72,19 @@ public final class CommitPipeline {
     }
 
     private enum Kind { COMMIT, STATUS }
+
+    /** How resolve and persist share threads (see the class comment). */
+    public enum Layout {
+        /** A thread each: the persist thread's sync overlaps the resolution of the next batch. */
+        SPLIT,
+        /** One thread resolves, appends and syncs each batch: no hand-off and no second thread to wake. */
+        FUSED;
+
+        /** Stage threads before the respond stage. */
+        public int threads() {
+            return this == SPLIT ? 2 : 1;
+        }
+    }
 
     /** A ring slot; pre-allocated and reused. */
     static final class Event {
@@ -110,14 +128,14 @@ public final class CommitPipeline {
      * @param respondThreads threads of a separate respond stage, or 0 to answer on the persist thread
      * @param onDurable      called on the persist thread for each record once durable, in version order; must not block
      */
-    public CommitPipeline(PipelineConfig config, int respondThreads, Resolver resolver, CommitLog log,
+    public CommitPipeline(PipelineConfig config, Layout layout, int respondThreads, Resolver resolver, CommitLog log,
                           Consumer<LogRecord> onDurable, MeterRegistry registry) {
-        this(config, respondThreads, resolver, log, null, onDurable, registry);
+        this(config, layout, respondThreads, resolver, log, null, onDurable, registry);
     }
 
     /** @param bans where status queries' bans are made durable before they are answered; null keeps them in memory only */
-    public CommitPipeline(PipelineConfig config, int respondThreads, Resolver resolver, CommitLog log, BanJournal bans,
-                          Consumer<LogRecord> onDurable, MeterRegistry registry) {
+    public CommitPipeline(PipelineConfig config, Layout layout, int respondThreads, Resolver resolver, CommitLog log,
+                          BanJournal bans, Consumer<LogRecord> onDurable, MeterRegistry registry) {
         this.resolver = resolver;
         this.log = log;
         this.bans = bans;
@@ -142,9 +160,13 @@ public final class CommitPipeline {
             .register(registry);
         Gauge.builder("weaseldb.commit.conflict.history.versions", resolver.history(), ConflictHistory::retainedVersions)
             .description("versions of write history kept for precondition checks").register(registry);
-        Pipeline.Builder<Event> stages = Pipeline.builder(config, Event::new, registry)
-            .stage("resolve", this::resolve)
-            .stage("persist", new Persist(respondThreads == 0));
+        Pipeline.Builder<Event> stages = Pipeline.builder(config, Event::new, registry);
+        Persist persist = new Persist(respondThreads == 0);
+        if (layout == Layout.FUSED) {
+            stages.stage("resolve_persist", new ResolveAndPersist(persist));
+        } else {
+            stages.stage("resolve", this::resolve).stage("persist", persist);
+        }
         if (respondThreads > 0) stages.parallelStage("respond", respondThreads, i -> this::respond);
         this.pipeline = stages.build();
     }
@@ -217,6 +239,26 @@ public final class CommitPipeline {
                 storageFailed = true;
             }
             throw ex; // logged by the stage worker
+        }
+    }
+
+    /** {@link Layout#FUSED}: resolve, then persist, each event on one thread. */
+    private final class ResolveAndPersist implements Stage<Event> {
+        private final Persist persist;
+
+        ResolveAndPersist(Persist persist) {
+            this.persist = persist;
+        }
+
+        @Override
+        public void onEvent(Event e, long seq, boolean endOfBatch) {
+            try {
+                resolve(e, seq, endOfBatch);
+            } catch (RuntimeException ex) {
+                // As between split stages: logged, and the event goes on undecided, to be answered 500.
+                onException(ex, e, seq);
+            }
+            persist.onEvent(e, seq, endOfBatch);
         }
     }
 

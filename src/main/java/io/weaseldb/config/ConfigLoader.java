@@ -123,6 +123,10 @@ public final class ConfigLoader {
                     if (!(v instanceof Boolean)) throw mismatch(fullKey, k.allowed(), v);
                     return v;
                 }
+                case CHOICE -> {
+                    if (!(v instanceof String s) || !k.choices().contains(s)) throw mismatch(fullKey, k.allowed(), v);
+                    return v;
+                }
                 default -> {
                     if (!(v instanceof String s) || s.isEmpty()) throw mismatch(fullKey, k.allowed(), v);
                     return v;
@@ -149,7 +153,7 @@ public final class ConfigLoader {
                 if (Long.bitCount(ring) != 1) {
                     throw mismatch("http.pipelines." + name + ".ring_buffer_size", "a power of two 2..16777216", ring);
                 }
-                out.put(name, new ServerConfig.Pipeline((int) ring, i(p, "threads")));
+                out.put(name, new ServerConfig.Pipeline((int) ring, i(p, "threads"), (String) p.get("layout")));
             }
             return out;
         }

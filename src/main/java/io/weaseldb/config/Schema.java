@@ -1,6 +1,7 @@
 package io.weaseldb.config;
 
 import static io.weaseldb.config.Key.bool;
+import static io.weaseldb.config.Key.choice;
 import static io.weaseldb.config.Key.integer;
 import static io.weaseldb.config.Key.string;
 
@@ -41,7 +42,9 @@ final class Schema {
             integer("max_request_line_bytes", 8_192, 64, 1 << 20, "request line limit (414)")));
         TABLES.put("http.pipelines.*", List.of(
             integer("ring_buffer_size", 1024, 2, 1 << 24, "ring slots, a power of two; a full ring answers 503"),
-            integer("threads", 0, 0, MAX_THREADS, "threads of a separate respond stage (0 = the persist thread answers)")));
+            integer("threads", 0, 0, MAX_THREADS, "threads of a separate respond stage (0 = the persist thread answers)"),
+            choice("layout", "auto", List.of("auto", "split", "fused"),
+                "resolve and persist on a thread each (split) or one (fused); auto = split with fsync, fused without")));
         TABLES.put("storage", List.of(
             string("data_dir", "data", "directory of the commit log and retention policies"),
             bool("fsync", true, "fsync every group commit before acknowledging (false only for benchmarks)"),

@@ -16,8 +16,8 @@ public record ServerConfig(Http http, Storage storage, Commit commit, Subscripti
         }
     }
 
-    /** {@code [http.pipelines.<name>]}. */
-    public record Pipeline(int ringBufferSize, int threads) { }
+    /** {@code [http.pipelines.<name>]}; {@code layout} is "auto", "split" or "fused". */
+    public record Pipeline(int ringBufferSize, int threads, String layout) { }
 
     /** {@code [storage]}. */
     public record Storage(Path dataDir, boolean fsync, long retainVersions, long segmentBytes) { }

@@ -130,9 +130,15 @@ public final class WeaselServer implements AutoCloseable {
         // A new leadership term per process start (API.md: leader_id changes on every start).
         Resolver resolver = Resolver.recover(log, ids, bans, UUID.randomUUID().toString(), rc, System::currentTimeMillis);
         ServerConfig.Pipeline p = cfg.http().pipeline(CommitHandlers.PIPELINE);
-        // One resolve thread and one persist thread, plus `threads` respond threads (0: persist answers).
-        PipelineConfig pc = PipelineConfig.of(CommitHandlers.PIPELINE, p.ringBufferSize(), 2 + p.threads());
-        return new CommitPipeline(pc, p.threads(), resolver, log, bans, feed::publish, metrics.registry());
+        // auto: without fsync there is no sync for a separate persist thread to overlap, only a hand-off to pay.
+        CommitPipeline.Layout layout = switch (p.layout()) {
+            case "split" -> CommitPipeline.Layout.SPLIT;
+            case "fused" -> CommitPipeline.Layout.FUSED;
+            default -> cfg.storage().fsync() ? CommitPipeline.Layout.SPLIT : CommitPipeline.Layout.FUSED;
+        };
+        // Resolve and persist threads, plus `threads` respond threads (0: persist answers).
+        PipelineConfig pc = PipelineConfig.of(CommitHandlers.PIPELINE, p.ringBufferSize(), layout.threads() + p.threads());
+        return new CommitPipeline(pc, layout, p.threads(), resolver, log, bans, feed::publish, metrics.registry());
     }
 
     private static CommitLimits commitLimits(ServerConfig.Commit c) {

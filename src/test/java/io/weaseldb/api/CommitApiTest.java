@@ -680,6 +680,37 @@ class CommitApiTest {
         assertTrue(api.currentVersion() >= max);
     }
 
+    // ------------------------------------------------------------------ layout
+
+    /**
+     * {@code layout = "auto"} fuses resolve and persist without fsync (nothing to overlap) and splits them with it;
+     * an explicit layout wins. Seen from outside through the pipeline's stage tags on /metrics; commits work each way.
+     */
+    @Test
+    void theLayoutFollowsFsyncUnlessGiven(@TempDir Path dir) {
+        srv.close();
+        srv = null;
+        assertEquals(Set.of("resolve_persist"), stagesOf("", dir.resolve("a"), false));
+        assertEquals(Set.of("resolve", "persist"), stagesOf("", dir.resolve("b"), true));
+        assertEquals(Set.of("resolve", "persist"), stagesOf("layout = \"split\"\n", dir.resolve("c"), false));
+        assertEquals(Set.of("resolve_persist", "respond"), stagesOf("layout = \"fused\"\nthreads = 1\n", dir.resolve("d"), true));
+    }
+
+    private static Set<String> stagesOf(String pipelineKeys, Path data, boolean fsync) {
+        String sections = "[http.pipelines.commit_status]\n" + pipelineKeys
+            + "[storage]\ndata_dir = \"" + data + "\"\nfsync = " + fsync + "\n";
+        try (TestServer s = TestServer.start("", sections)) {
+            Api a = new Api(s.port);
+            assertEquals(200, a.commit(ops(write("layout", "1"))).status());
+            Api.Reply m = a.get("/metrics");
+            assertEquals(200, m.status());
+            Set<String> stages = new java.util.TreeSet<>();
+            var tag = Pattern.compile("weaseldb_pipeline_queue_depth\\{[^}]*stage=\"([a-z_]+)\"").matcher(m.body());
+            while (tag.find()) stages.add(tag.group(1));
+            return Set.copyOf(stages);
+        }
+    }
+
     // ------------------------------------------------------------------ restart
 
     /**

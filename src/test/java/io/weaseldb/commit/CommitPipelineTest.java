@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.weaseldb.commit.CommitPipeline.Layout;
 import io.weaseldb.pipeline.PipelineConfig;
 import io.weaseldb.pipeline.PublishResult;
 import io.weaseldb.storage.BanJournal;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The commit pipeline on its own (no HTTP): both respond layouts, and what a failing resolve answers. */
 class CommitPipelineTest {
@@ -38,12 +39,16 @@ class CommitPipelineTest {
         return 1_700_000_000_000L;
     }
 
-    private CommitPipeline start(CommitLog log, int ring, int respondThreads) throws Exception {
+    private CommitPipeline start(CommitLog log, int ring, Layout layout, int respondThreads) throws Exception {
         Resolver resolver = Resolver.recover(log, "leader-1", CONFIG, this::clock);
-        CommitPipeline p = new CommitPipeline(PipelineConfig.of("commit_status", ring, 2 + respondThreads), respondThreads,
+        CommitPipeline p = new CommitPipeline(config(ring, layout, respondThreads), layout, respondThreads,
             resolver, log, (LogRecord r) -> published.add(r.version()), new SimpleMeterRegistry());
         p.start();
         return p;
+    }
+
+    private static PipelineConfig config(int ring, Layout layout, int respondThreads) {
+        return PipelineConfig.of("commit_status", ring, layout.threads() + respondThreads);
     }
 
     private static CommitRequest request(String id) throws CommitRequestException {
@@ -58,12 +63,15 @@ class CommitPipelineTest {
         return t.status + " " + new String(t.body, StandardCharsets.UTF_8);
     }
 
-    /** threads = 0: the persist thread answers; threads > 0: a respond stage does. Same answers either way. */
+    /**
+     * Resolve and persist on a thread each or on one; threads = 0: the persist thread answers; threads > 0: a
+     * respond stage does. Same answers every way.
+     */
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 3})
-    void everyLayoutAnswersCommitsAndStatusOnlyOnceDurable(int respondThreads) throws Exception {
+    @CsvSource({"SPLIT, 0", "SPLIT, 1", "SPLIT, 3", "FUSED, 0", "FUSED, 1"})
+    void everyLayoutAnswersCommitsAndStatusOnlyOnceDurable(Layout layout, int respondThreads) throws Exception {
         try (SegmentedFileLog log = SegmentedFileLog.open(dir, SegmentedFileLog.Options.defaults(), new SimpleMeterRegistry())) {
-            CommitPipeline p = start(log, 8, respondThreads);
+            CommitPipeline p = start(log, 8, layout, respondThreads);
             CommitPipeline.Ticket t = new CommitPipeline.Ticket();
             for (int i = 1; i <= 20; i++) {  // more than the ring: slots are reused
                 String id = "request-id-number-" + String.format("%04d", i);
@@ -109,10 +117,10 @@ class CommitPipelineTest {
      * request id, never 200, and never "not committed"; everything after is refused too.
      */
     @ParameterizedTest
-    @ValueSource(ints = {0, 1})
-    void aFailedSyncAnswers503WithTheRequestIdAndAcknowledgesNothingMore(int respondThreads) throws Exception {
+    @CsvSource({"SPLIT, 0", "SPLIT, 1", "FUSED, 0", "FUSED, 1"})
+    void aFailedSyncAnswers503WithTheRequestIdAndAcknowledgesNothingMore(Layout layout, int respondThreads) throws Exception {
         try (FailingSync log = new FailingSync(SegmentedFileLog.open(dir, SegmentedFileLog.Options.defaults(), new SimpleMeterRegistry()))) {
-            CommitPipeline p = start(log, 8, respondThreads);
+            CommitPipeline p = start(log, 8, layout, respondThreads);
             CommitPipeline.Ticket t = new CommitPipeline.Ticket();
             assertTrue(commit(p, t, "before-the-failure-0001").startsWith("200 "));
             log.failing.set(true);
@@ -133,8 +141,8 @@ class CommitPipelineTest {
      * for a status query, not a commit), and the pipeline stops committing as after a log failure.
      */
     @ParameterizedTest
-    @ValueSource(ints = {0, 1})
-    void aFailedBanJournalAnswersTheStatusQuery503AndStopsCommits(int respondThreads) throws Exception {
+    @CsvSource({"SPLIT, 0", "SPLIT, 1", "FUSED, 0", "FUSED, 1"})
+    void aFailedBanJournalAnswersTheStatusQuery503AndStopsCommits(Layout layout, int respondThreads) throws Exception {
         BanJournal failing = new BanJournal() {
             @Override public void append(String requestId, long version, long timestampMillis) { }
             @Override public void sync(long lastVersion) throws IOException { throw new IOException("test: No space left on device"); }
@@ -143,7 +151,7 @@ class CommitPipelineTest {
         };
         try (SegmentedFileLog log = SegmentedFileLog.open(dir, SegmentedFileLog.Options.defaults(), new SimpleMeterRegistry())) {
             Resolver resolver = Resolver.recover(log, "leader-1", CONFIG, this::clock);
-            CommitPipeline p = new CommitPipeline(PipelineConfig.of("commit_status", 8, 2 + respondThreads), respondThreads,
+            CommitPipeline p = new CommitPipeline(config(8, layout, respondThreads), layout, respondThreads,
                 resolver, log, failing, r -> { }, new SimpleMeterRegistry());
             p.start();
             CommitPipeline.Ticket t = new CommitPipeline.Ticket();
@@ -166,10 +174,10 @@ class CommitPipelineTest {
      * pipeline stops being healthy and commits nothing more rather than leave a gap.
      */
     @ParameterizedTest
-    @ValueSource(ints = {0, 1})
-    void aResolveFailureAnswers500AndNeverAnotherRequestsVersion(int respondThreads) throws Exception {
+    @CsvSource({"SPLIT, 0", "SPLIT, 1", "FUSED, 0", "FUSED, 1"})
+    void aResolveFailureAnswers500AndNeverAnotherRequestsVersion(Layout layout, int respondThreads) throws Exception {
         try (SegmentedFileLog log = SegmentedFileLog.open(dir, SegmentedFileLog.Options.defaults(), new SimpleMeterRegistry())) {
-            CommitPipeline p = start(log, 2, respondThreads);  // two slots: the failing request reuses slot 0
+            CommitPipeline p = start(log, 2, layout, respondThreads);  // two slots: the failing request reuses slot 0
             CommitPipeline.Ticket t = new CommitPipeline.Ticket();
             assertTrue(commit(p, t, "first-request-id-0001").startsWith("200 "));
             assertTrue(commit(p, t, "second-request-id-0002").startsWith("200 "));

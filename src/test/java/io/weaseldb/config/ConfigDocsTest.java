@@ -27,7 +27,7 @@ class ConfigDocsTest {
         for (Map.Entry<String, List<Key>> table : Schema.TABLES.entrySet()) {
             String prefix = table.getKey().replace("*", Schema.PIPELINES.get(0));
             for (Key k : table.getValue()) {
-                String shown = k.kind() == Key.Kind.STRING ? "\"" + k.defaultValue() + "\"" : String.valueOf(k.defaultValue());
+                String shown = k.kind() == Key.Kind.STRING || k.kind() == Key.Kind.CHOICE ? "\"" + k.defaultValue() + "\"" : String.valueOf(k.defaultValue());
                 String row = "| `" + prefix + "." + k.name() + "` | `" + shown + "` |";
                 assertTrue(readme.contains(row), "README.md lacks the row " + row);
             }
@@ -51,9 +51,12 @@ class ConfigDocsTest {
                 String type = switch (k.kind()) {
                     case INT -> "integer";
                     case BOOL -> "boolean";
-                    case STRING -> "string";
+                    case STRING, CHOICE -> "string";
                 };
                 assertEquals(type, prop.get("type"), where + ": type");
+                if (k.kind() == Key.Kind.CHOICE) {
+                    assertEquals(k.choices(), prop.get("enum"), where + ": enum");
+                }
                 if (k.kind() != Key.Kind.INT) continue;
                 // A pod cannot listen on "any free port": the chart needs a real one.
                 long min = where.equals("http.port") ? 1 : k.min();

@@ -75,6 +75,8 @@ class ConfigLoaderTest {
         "[storage]\\ndata_dir = \"\"| f.toml: storage.data_dir: expected a non-empty string, found string \"\"",
         "[http.pipelines.commit_status]\\nring_buffer_size = 1000| f.toml: http.pipelines.commit_status.ring_buffer_size: expected a power of two",
         "[http.pipelines.commit_status]\\nthreads = -1| f.toml: http.pipelines.commit_status.threads: expected an integer 0..256, found integer -1",
+        "[http.pipelines.commit_status]\\nlayout = \"joined\"| f.toml: http.pipelines.commit_status.layout: expected one of \"auto\", \"split\", \"fused\", found string \"joined\"",
+        "[http.pipelines.commit_status]\\nlayout = 2| f.toml: http.pipelines.commit_status.layout: expected one of \"auto\", \"split\", \"fused\", found integer 2",
         "[commit]\\nmin_request_id_length = 0| f.toml: commit.min_request_id_length: expected an integer 1..1024, found integer 0",
         "[http.pipelines.other]\\nthreads = 1| f.toml: http.pipelines.other: unknown pipeline; known: commit_status",
         "[http]\\nport = 80\\nport = 81| f.toml:3:1: invalid TOML",
