@@ -304,7 +304,10 @@ class CrashRecoveryIT {
                 fsync = true
                 segment_bytes = 65536
                 """.formatted(data.toString().replace("\\", "\\\\")) + storageTail);
-            Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar, "--config", config.toString())
+            // The JFR repository a SIGKILL leaves behind goes into the test's own temp dir, not the shared /tmp.
+            Path jvmTmp = Files.createDirectories(tmp.resolve("jvm-tmp"));
+            Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + jvmTmp,
+                    "-jar", jar, "--config", config.toString())
                 .redirectErrorStream(true).start();
             StringBuffer output = new StringBuffer();
             CompletableFuture<Integer> listening = new CompletableFuture<>();

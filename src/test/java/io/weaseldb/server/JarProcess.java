@@ -48,9 +48,20 @@ public final class JarProcess implements AutoCloseable {
         return ProcessHandle.current().info().command().orElse("java");
     }
 
+    /**
+     * {@code java} and its options for a child server: a small heap, and temporary files kept under {@code target/}.
+     * A server with metrics on leaves its JFR repository in {@code java.io.tmpdir} when it is killed (README,
+     * "Temporary files"), and the tests kill servers: in the shared {@code /tmp} those piled up run after run.
+     */
+    public static List<String> javaCommand() throws IOException {
+        Path tmp = Files.createDirectories(Path.of("target", "child-tmp").toAbsolutePath());
+        return List.of(java(), "-Xmx256m", "-Djava.io.tmpdir=" + tmp);
+    }
+
     /** Starts {@code java -jar weaseldb.jar ARGS} with stderr merged into stdout. */
     public static JarProcess start(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m", "-jar", jar().toString()));
+        List<String> cmd = new ArrayList<>(javaCommand());
+        cmd.addAll(List.of("-jar", jar().toString()));
         cmd.addAll(List.of(args));
         return new JarProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
     }
@@ -58,7 +69,9 @@ public final class JarProcess implements AutoCloseable {
     /** Like {@link #start} with the process's open-file limit set to {@code files} first (through bash's ulimit). */
     public static JarProcess startWithFileLimit(int files, String... args) throws IOException {
         StringBuilder cmd = new StringBuilder("ulimit -n " + files + " && exec");
-        for (String a : List.of(java(), "-Xmx256m", "-jar", jar().toString())) cmd.append(" '").append(a).append('\'');
+        List<String> java = new ArrayList<>(javaCommand());
+        java.addAll(List.of("-jar", jar().toString()));
+        for (String a : java) cmd.append(" '").append(a.replace("'", "'\\''")).append('\'');
         for (String a : args) cmd.append(" '").append(a.replace("'", "'\\''")).append('\'');
         return new JarProcess(new ProcessBuilder("bash", "-c", cmd.toString()).redirectErrorStream(true).start());
     }
