@@ -134,7 +134,8 @@ public final class WeaselServer implements AutoCloseable {
         CommitPipeline.Layout layout = switch (p.layout()) {
             case "split" -> CommitPipeline.Layout.SPLIT;
             case "fused" -> CommitPipeline.Layout.FUSED;
-            default -> cfg.storage().fsync() ? CommitPipeline.Layout.SPLIT : CommitPipeline.Layout.FUSED;
+            case "auto" -> cfg.storage().fsync() ? CommitPipeline.Layout.SPLIT : CommitPipeline.Layout.FUSED;
+            default -> throw new IllegalArgumentException("http.pipelines." + CommitHandlers.PIPELINE + ".layout: " + p.layout());
         };
         // Resolve and persist threads, plus `threads` respond threads (0: persist answers).
         PipelineConfig pc = PipelineConfig.of(CommitHandlers.PIPELINE, p.ringBufferSize(), layout.threads() + p.threads());
