@@ -44,6 +44,8 @@ class CrashRecoveryIT {
     private static final Pattern LEADER = Pattern.compile("\"leader_id\":\"([^\"]+)\"");
     private static final int CLIENTS = 16;
     private static final int CYCLES = 4;
+    /** Resolve and persist on one thread, with fsync on: a layout an operator may choose must be as durable. */
+    private static final String FUSED = "[http.pipelines.commit_status]\nlayout = \"fused\"\n";
 
     @TempDir
     Path tmp;
@@ -57,7 +59,9 @@ class CrashRecoveryIT {
         Path data = tmp.resolve("data");
         String previousLeader = null;
         for (int cycle = 0; cycle < CYCLES; cycle++) {
-            Child child = Child.start(tmp, data, "storm-" + cycle);
+            // Odd cycles run the fused layout: its kills land in the same data dir as the split layout's.
+            Child child = Child.start(tmp, data, "storm-" + cycle, cycle % 2 == 1 ? FUSED : "");
+            assertEquals(cycle % 2 == 1, stages(child.port).contains("stage=\"resolve_persist\""), "layout of cycle " + cycle);
             String leader = leader(child.port);
             assertNotEquals(previousLeader, leader, "a new leader_id on every start");
             previousLeader = leader;
@@ -366,6 +370,17 @@ class CrashRecoveryIT {
             RawClient.Response r = c.read();
             assertEquals(200, r.status(), r.bodyText());
             return number(VERSION, r.bodyText());
+        }
+    }
+
+    /** The pipeline's queue-depth lines of /metrics (one per stage, tagged with its name). */
+    private static String stages(int port) throws IOException {
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            RawClient.Response r = c.read();
+            assertEquals(200, r.status());
+            return r.bodyText().lines().filter(l -> l.startsWith("weaseldb_pipeline_queue_depth{"))
+                .collect(java.util.stream.Collectors.joining("\n"));
         }
     }
 
