@@ -230,7 +230,7 @@ public final class CommitPipeline {
             } else {
                 resolver.resolve(e.request, e.outcome);
             }
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | Error ex) {
             // The request is answered 500 (its outcome stays undecided). If a version was already taken, it
             // will never be persisted: the versions would have a gap, so stop being ready (as for a log failure).
             if (resolver.lastVersion() != before) {
@@ -254,8 +254,11 @@ public final class CommitPipeline {
         public void onEvent(Event e, long seq, boolean endOfBatch) {
             try {
                 resolve(e, seq, endOfBatch);
-            } catch (RuntimeException ex) {
-                // As between split stages: logged, and the event goes on undecided, to be answered 500.
+            } catch (VirtualMachineError fatal) {
+                throw fatal;  // as the stage worker does: the process cannot go on reliably
+            } catch (Throwable ex) {
+                // As between split stages: logged, and the event goes on undecided, to be answered 500. Skipping
+                // persist instead would leave it, and at a batch's end the whole batch, unanswered.
                 onException(ex, e, seq);
             }
             persist.onEvent(e, seq, endOfBatch);
