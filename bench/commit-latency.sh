@@ -19,7 +19,7 @@
 #
 # Environment: REPS (3), SECS (10), WARMUP (3), CONNS (64), THINKS ("4 2 1"), MODE (exp), PORT (18090),
 #   WEASEL_OPTS (-Xmx1g -XX:MaxGCPauseMillis=10), JAVA_HOME, PEERS_DIR (../shared/peers: report.lua),
-#   EXTRA_TOML (more server tables, e.g. "[http.pipelines.commit_status]\nlayout = \"fused\""),
+#   EXTRA_TOML (more server tables, see bench/lib.sh),
 #   OUT (default bench/results/commit-latency-<stamp>.txt).
 # shellcheck source=bench/lib.sh
 set -euo pipefail
@@ -61,7 +61,7 @@ snapshot() {
 } | tee "$OUT"
 for rep in $(seq 1 "$REPS"); do
   for think in "${THINKS[@]}"; do
-    start_weaseldb true "${EXTRA_TOML:-}"
+    start_weaseldb true
     wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$TMP/commit-paced.lua" "http://127.0.0.1:$PORT/v1/commit" \
       -- "$(latest_version)" "$CONNS" "$think" "$MODE" > /dev/null 2>&1 || true
     before=$(snapshot); t0=$(awk '{print $14 + $15}' "/proc/$SPID/stat")

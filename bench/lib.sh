@@ -25,8 +25,9 @@ stop_server() {
 }
 
 # Starts target/weaseldb.jar on 127.0.0.1:$PORT with a fresh data dir under $DATA_ROOT (default $TMP) and
-# the given storage.fsync, plus any further TOML tables given as the second argument; sets SPID and waits
-# for /ready. Uses JAVA, WEASEL_OPTS, ROOT, TMP, DATA_ROOT, PORT.
+# the given storage.fsync, plus any further TOML tables given as the second argument and in $EXTRA_TOML
+# (for any script, e.g. EXTRA_TOML=$'[http.pipelines.commit_status]\nlayout = "split"'); sets SPID and waits
+# for /ready. Uses JAVA, WEASEL_OPTS, ROOT, TMP, DATA_ROOT, PORT, EXTRA_TOML.
 start_weaseldb() { # fsync: true|false, [extra TOML]
   local data=${DATA_ROOT:-$TMP}/weaseldb-data
   rm -rf "$data"
@@ -38,6 +39,7 @@ port = $PORT
 data_dir = "$data"
 fsync = $1
 ${2:-}
+${EXTRA_TOML:-}
 TOML
   # shellcheck disable=SC2086
   "$JAVA" $WEASEL_OPTS -jar "$ROOT/target/weaseldb.jar" --config "$TMP/weasel.toml" > "$TMP/server.log" 2>&1 &
