@@ -81,7 +81,7 @@ public final class WeaselServer implements AutoCloseable {
             // The feed starts at the recovered last version, before the persist stage can publish to it.
             this.feed = ChangeFeed.start(log, ChangeFeed.Options.of(cfg.subscription().maxBufferSizeBytes(),
                 cfg.subscription().keepaliveIntervalSeconds()), metrics.registry());
-            this.commits = commitPipeline(cfg, log, ids, bans, feed, metrics);
+            this.commits = commitPipeline(cfg, log, ids, bans, maxIds, feed, metrics);
             // After recovery has read the archive: the retention thread adds to it.
             this.retention = LogRetention.start(log, ids, policies, st.retainVersions(), Duration.ofSeconds(1));
             commits.start();
@@ -120,13 +120,14 @@ public final class WeaselServer implements AutoCloseable {
         return extra.addAbsent(router);
     }
 
+    /** @param maxIds the request ids kept in memory at most: the same bound the ban journal and the id archive prune to */
     private static CommitPipeline commitPipeline(ServerConfig cfg, SegmentedFileLog log, FileIdArchive ids, FileBanJournal bans,
-                                                 ChangeFeed feed, Metrics metrics) throws IOException {
+                                                 long maxIds, ChangeFeed feed, Metrics metrics) throws IOException {
         ServerConfig.Commit c = cfg.commit();
         // The two long-lived sets may take a quarter of the heap each (the history at most 256 MiB).
         long heap = Runtime.getRuntime().maxMemory();
         ResolverConfig rc = new ResolverConfig(c.conflictWindowVersions(), Math.min(ConflictHistory.DEFAULT_MAX_BYTES, heap / 4),
-            Duration.ofHours(c.requestIdRetentionHours()), c.requestIdRetentionVersions(), ResolverConfig.requestIdsForHeap(heap));
+            Duration.ofHours(c.requestIdRetentionHours()), c.requestIdRetentionVersions(), maxIds);
         // A new leadership term per process start (API.md: leader_id changes on every start).
         Resolver resolver = Resolver.recover(log, ids, bans, UUID.randomUUID().toString(), rc, System::currentTimeMillis);
         ServerConfig.Pipeline p = cfg.http().pipeline(CommitHandlers.PIPELINE);
