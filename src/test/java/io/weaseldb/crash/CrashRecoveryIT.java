@@ -69,17 +69,8 @@ class CrashRecoveryIT {
             assertEquals(committedVersions.isEmpty() ? 0 : committedVersions.last(), startVersion,
                 "the restarted server is at the last version known to be committed");
 
-            Storm storm = new Storm(child.port, "c" + cycle);
-            storm.start();
             // Kill at a different point in each cycle, always with commits in flight.
-            int killAfter = 150 + ThreadLocalRandom.current().nextInt(600);
-            int c = cycle;
-            awaitTrue(() -> "at least " + killAfter + " acknowledged commits in cycle " + c + " (" + storm.acked.size()
-                + " so far; failures " + storm.failures + ")\n" + child.output(), 30_000,
-                () -> storm.acked.size() >= killAfter || !storm.failures.isEmpty());
-            assertTrue(storm.failures.isEmpty(), "before the kill: " + storm.failures);
-            child.kill();
-            storm.join();
+            Storm storm = stormThenKill(child, "c" + cycle, 150 + ThreadLocalRandom.current().nextInt(600), 30_000);
 
             Child restarted = Child.start(tmp, data, "after-storm-" + cycle);
             try {
@@ -104,16 +95,7 @@ class CrashRecoveryIT {
         Map<String, Long> acked = new HashMap<>();
         for (int cycle = 0; cycle < 3; cycle++) {
             Child child = Child.start(tmp, data, "truncating-" + cycle, tail);
-            Storm storm = new Storm(child.port, "t" + cycle);
-            storm.start();
-            int killAfter = 1000 + ThreadLocalRandom.current().nextInt(1500);
-            int c = cycle;
-            awaitTrue(() -> "at least " + killAfter + " acknowledged commits in cycle " + c + " (" + storm.acked.size()
-                + " so far; failures " + storm.failures + ")\n" + child.output(), 60_000,
-                () -> storm.acked.size() >= killAfter || !storm.failures.isEmpty());
-            assertTrue(storm.failures.isEmpty(), "before the kill: " + storm.failures);
-            child.kill();
-            storm.join();
+            Storm storm = stormThenKill(child, "t" + cycle, 1000 + ThreadLocalRandom.current().nextInt(1500), 60_000);
             acked.putAll(storm.acked);
 
             Child restarted = Child.start(tmp, data, "truncating-restarted-" + cycle, tail);
@@ -371,6 +353,22 @@ class CrashRecoveryIT {
             assertEquals(200, r.status(), r.bodyText());
             return number(VERSION, r.bodyText());
         }
+    }
+
+    /**
+     * Storms {@code child} with commits until {@code killAfter} are acknowledged (within {@code timeoutMs}, with no
+     * failure before), then kills it with SIGKILL, commits still in flight; returns the storm once its clients ended.
+     */
+    private Storm stormThenKill(Child child, String tag, int killAfter, long timeoutMs) throws Exception {
+        Storm storm = new Storm(child.port, tag);
+        storm.start();
+        awaitTrue(() -> "at least " + killAfter + " acknowledged commits in storm " + tag + " (" + storm.acked.size()
+            + " so far; failures " + storm.failures + ")\n" + child.output(), timeoutMs,
+            () -> storm.acked.size() >= killAfter || !storm.failures.isEmpty());
+        assertTrue(storm.failures.isEmpty(), "before the kill: " + storm.failures);
+        child.kill();
+        storm.join();
+        return storm;
     }
 
     /** The pipeline's queue-depth lines of /metrics (one per stage, tagged with its name). */

@@ -35,9 +35,7 @@ class FileBanJournalTest {
     }
 
     private List<Path> files() throws IOException {
-        try (var s = Files.list(dir.resolve(FileBanJournal.DIR))) {
-            return s.sorted().toList();
-        }
+        return LogTestSupport.filesIn(dir.resolve(FileBanJournal.DIR));
     }
 
     @Test

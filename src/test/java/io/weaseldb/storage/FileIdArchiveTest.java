@@ -45,9 +45,7 @@ class FileIdArchiveTest {
     }
 
     private List<Path> files() throws IOException {
-        try (var s = Files.list(dir.resolve(FileIdArchive.DIR))) {
-            return s.sorted().toList();
-        }
+        return LogTestSupport.filesIn(dir.resolve(FileIdArchive.DIR));
     }
 
     @Test

@@ -53,6 +53,13 @@ final class LogTestSupport {
         for (int i = 0; i < got.size(); i++) assertRecord(first + i, got.get(i));
     }
 
+    /** The files of {@code dir}, sorted by name. */
+    static List<Path> filesIn(Path dir) throws IOException {
+        try (var s = java.nio.file.Files.list(dir)) {
+            return s.sorted().toList();
+        }
+    }
+
     static List<Path> segmentFiles(Path dataDir) throws IOException {
         return LogRecovery.listSegments(dataDir.resolve(SegmentedFileLog.LOG_DIR));
     }
