@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weaseldb.http.HttpFeed.Result;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -18,7 +19,9 @@ import org.junit.jupiter.api.Timeout;
  * decoder complete, ask for more, or throw {@link HttpException} — never another exception — and give the
  * same result however the input is split (so a call never depends on bytes outside {@code [start, end)};
  * the exact-size mode in {@link HttpFeed} turns any read past {@code end} into an exception). The timeout is
- * only a guard against a parser that stops making progress; it asserts nothing about speed.
+ * only a guard against a parser that stops making progress; it asserts nothing about speed. Memory: one parser
+ * and decoder, reused across every input as a connection reuses them, allocate at most a fixed amount per
+ * input (an error's exception and message), however large or hostile the input.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ParserFuzzTest {
@@ -69,6 +72,82 @@ class ParserFuzzTest {
         // The mutations must exercise both success and many distinct failures, or the test proves little.
         assertTrue(outcomes.getOrDefault("ok", 0) > 100, outcomes::toString);
         assertTrue(outcomes.size() >= 5, outcomes::toString);
+    }
+
+    /** Per-input allocation ceiling for a reused parser and decoder: an error's exception and message, no more. */
+    static final long ALLOCATION_BOUND_BYTES = 4096;
+
+    @Test
+    void allocationIsBoundedWhateverTheInput() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(), "allocation counting");
+        RequestParser parser = new RequestParser(HttpLimits.DEFAULT);
+        BodyDecoder decoder = new BodyDecoder(HttpLimits.DEFAULT);
+        // Inputs: the mutated corpus, random bytes, and large ones (up to the limits and past them) that a parser
+        // buffering or copying what it sees would pay for in proportion to their size.
+        java.util.List<byte[]> inputs = new java.util.ArrayList<>();
+        for (int seed = 0; seed < 600; seed++) {
+            Random r = new Random(seed);
+            byte[] input = CORPUS[r.nextInt(CORPUS.length)].getBytes(StandardCharsets.ISO_8859_1);
+            for (int m = 1 + r.nextInt(4); m > 0; m--) input = mutate(input, r);
+            inputs.add(input);
+            byte[] noise = new byte[r.nextInt(300)];
+            for (int i = 0; i < noise.length; i++) noise[i] = INTERESTING[r.nextInt(INTERESTING.length)];
+            inputs.add(noise);
+        }
+        inputs.add(("GET / HTTP/1.1\r\nHost: h\r\n" + "X-A: b\r\n".repeat(5000) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        inputs.add(("GET /" + "a".repeat(200_000) + " HTTP/1.1\r\nHost: h\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        inputs.add(("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + "1;e=v\r\nx\r\n".repeat(20_000) + "0\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        inputs.add(("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 500000\r\n\r\n" + "z".repeat(500_000)
+                + "GET /ok HTTP/1.1\r\nHost: h\r\n\r\n".repeat(100)).getBytes(StandardCharsets.US_ASCII));
+        for (byte[] input : inputs) drive(parser, decoder, input);  // warm-up: lazily sized state, JIT
+        long worst = 0;
+        String worstInput = "";
+        for (byte[] input : inputs) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            drive(parser, decoder, input);
+            long used = threads.getCurrentThreadAllocatedBytes() - before;
+            if (used > worst) {
+                worst = used;
+                worstInput = escape(Arrays.copyOf(input, Math.min(input.length, 120)));
+            }
+        }
+        assertTrue(worst <= ALLOCATION_BOUND_BYTES, "allocated " + worst + " bytes for one input: \"" + worstInput + "\"");
+    }
+
+    private static final BodySink DISCARD = (b, off, len) -> { };
+
+    /** Parses {@code input} (whole, then again one byte at a time) as a connection would: pipelined heads and their bodies. */
+    private static void drive(RequestParser parser, BodyDecoder decoder, byte[] input) {
+        for (int step : new int[] {input.length, 1}) {
+            parser.reset();
+            int start = 0;
+            int pos = 0;
+            boolean inBody = false;
+            try {
+                for (int end = Math.min(step, input.length); ; end = Math.min(end + step, input.length)) {
+                    while (true) {
+                        if (!inBody) {
+                            int headEnd = parser.parseHead(input, start, end);
+                            if (headEnd < 0) break;
+                            decoder.reset(parser.head());
+                            inBody = true;
+                            pos = headEnd;
+                        }
+                        pos += decoder.decode(input, pos, end, DISCARD);
+                        if (!decoder.isDone()) break;
+                        inBody = false;
+                        parser.reset();
+                        start = pos;
+                        if (start == end) break;
+                    }
+                    if (end == input.length) break;
+                }
+            } catch (HttpException expected) {
+                // a rejected input: the connection would answer and close
+            }
+        }
     }
 
     @Test
