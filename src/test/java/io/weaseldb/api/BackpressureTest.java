@@ -37,11 +37,10 @@ class BackpressureTest {
     }
 
     /**
-     * A keep-alive client that was told 503 retries on the same connection. BUG: today every later commit or
-     * status on that connection answers 500: {@code CommitPipeline.submitCommit/submitStatus} arm the
-     * connection's reusable Ticket ({@code Completion.reset()} → PENDING) before {@code tryPublish}; on FULL or
-     * STOPPED nothing ever completes it, so the next request's {@code reset()} throws
-     * {@code IllegalStateException: completion is still pending}, which the connection answers as 500.
+     * A keep-alive client that was told 503 retries on the same connection, and its later commits and status
+     * requests are served. (This once failed: the connection's reusable ticket was armed before publishing and
+     * nothing completed it when the ring was full, so the next request found it still pending and got 500;
+     * {@code CommitPipeline.publish} now completes it on FULL and STOPPED.)
      */
     @Test
     void keepAliveConnectionKeepsWorkingAfterA503(@TempDir Path dir) throws Exception {
