@@ -7,7 +7,9 @@ import io.weaseldb.http.HttpFeed.Result;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +87,7 @@ class ParserFuzzTest {
         BodyDecoder decoder = new BodyDecoder(HttpLimits.DEFAULT);
         // Inputs: the mutated corpus, random bytes, and large ones (up to the limits and past them) that a parser
         // buffering or copying what it sees would pay for in proportion to their size.
-        java.util.List<byte[]> inputs = new java.util.ArrayList<>();
+        List<byte[]> inputs = new ArrayList<>();
         for (int seed = 0; seed < 600; seed++) {
             Random r = new Random(seed);
             byte[] input = CORPUS[r.nextInt(CORPUS.length)].getBytes(StandardCharsets.ISO_8859_1);

@@ -8,10 +8,14 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingStream;
 import org.junit.jupiter.api.Test;
@@ -49,11 +53,11 @@ class NoPinningTest {
      */
     @Test
     void noMonitorInTheServerGuardsIo() throws Exception {
-        java.util.regex.Pattern monitor = java.util.regex.Pattern.compile("\\bsynchronized\\b");
+        Pattern monitor = Pattern.compile("\\bsynchronized\\b");
         List<String> found = new ArrayList<>();
-        try (var files = java.nio.file.Files.walk(java.nio.file.Path.of("src/main/java"))) {
-            for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files.filter(p -> p.toString().endsWith(".java"))::iterator) {
-                List<String> lines = java.nio.file.Files.readAllLines(f);
+        try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+            for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java"))::iterator) {
+                List<String> lines = Files.readAllLines(f);
                 for (int i = 0; i < lines.size(); i++) {
                     String code = lines.get(i).replaceAll("//.*", "").trim();
                     if (code.startsWith("*") || code.startsWith("/*") || !monitor.matcher(code).find()) continue;
