@@ -482,7 +482,6 @@ final class Connection implements Runnable, Exchange {
         ResponseHead.write(out, status, noBody ? null : contentType, noBody ? -1 : len, connectionToken(h), headers);
         if (!noBody && h.method() != Method.HEAD && len > 0) {
             if (len > COPY_LIMIT) {
-                flush();
                 writeDirect(b, off, len);
             } else {
                 out.write(b, off, len);
@@ -559,7 +558,6 @@ final class Connection implements Runnable, Exchange {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 if (len > COPY_LIMIT) {
-                    flush();
                     writeDirect(b, off, len);
                     return;
                 }
@@ -621,8 +619,12 @@ final class Connection implements Runnable, Exchange {
 
     // ------------------------------------------------------------------ output
 
-    /** Writes {@code b} itself rather than a copy: a large body or event must not be held twice while we wait. */
+    /**
+     * Writes {@code b} itself rather than a copy, after what is buffered (so the order stays): a large body or event
+     * must not be held twice while we wait.
+     */
     private void writeDirect(byte[] b, int off, int len) throws IOException {
+        flush();
         io.writeFully(ByteBuffer.wrap(b, off, len), server.writeTimeoutNanos());
     }
 
