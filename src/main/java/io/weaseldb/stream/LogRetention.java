@@ -26,6 +26,9 @@ public final class LogRetention implements AutoCloseable {
     private final CommitLog log;
     private final IdArchive ids;
     private final RetentionPolicyStore policies;
+    /** How often a failure that goes on is logged again. */
+    private static final long REPEAT_REPORT_NANOS = TimeUnit.MINUTES.toNanos(1);
+
     private final long retainVersions;
     private final long intervalNanos;
     private final Thread thread;
@@ -99,13 +102,30 @@ public final class LogRetention implements AutoCloseable {
     }
 
     private void run() {
+        FailureReports failures = new FailureReports(REPEAT_REPORT_NANOS);
         while (!closed) {
             try {
                 runOnce();
+                long failed = failures.succeeded();
+                if (failed > 0) LOG.log(Level.INFO, "log retention: truncation works again after " + failed + " failed attempt(s)");
             } catch (IOException | RuntimeException e) {
-                if (!closed) LOG.log(Level.WARNING, "log retention: truncation failed (will retry): " + e, e);
+                if (!closed) report(failures, e);
             }
             LockSupport.parkNanos(this, intervalNanos);
+        }
+    }
+
+    /**
+     * A full disk fails every attempt, once a second, for as long as it lasts: the first failure is logged with its
+     * stack trace, repeats as one line a minute with their count, so the log stays readable (the disk-full audit
+     * printed a 20-line trace every second).
+     */
+    private static void report(FailureReports failures, Exception e) {
+        long n = failures.failed(System.nanoTime());
+        if (n == 1) {
+            LOG.log(Level.WARNING, "log retention: truncation failed (will retry every interval): " + e, e);
+        } else if (n > 1) {
+            LOG.log(Level.WARNING, "log retention: truncation still failing (" + n + " failed attempts in a row): " + e);
         }
     }
 
