@@ -223,8 +223,9 @@ public final class SegmentedFileLog implements CommitLog {
         // After the first segment exists: a floor without segments always means they were deleted.
         if (floor.isEmpty()) VersionMark.OLDEST.write(logDir, initial[0].firstVersion, opts.fsync());
         long newest = initial[initial.length - 1].firstVersion;
-        // Also raised here: a roll that crashed between making its segment durable and raising the mark.
-        if (newestRolled.isEmpty() || newestRolled.getAsLong() < newest) VersionMark.NEWEST_SEGMENT.write(logDir, newest, opts.fsync());
+        // Also raised here: a roll that crashed (or found the disk full) between making its segment durable and
+        // raising the mark.
+        if (newestRolled.isEmpty() || newestRolled.getAsLong() < newest) raiseNewestMarkAtOpen(logDir, newestRolled, newest, opts.fsync());
         if (SegmentSpare.applies(opts.fsync(), opts.segmentBytes())) SegmentSpare.preallocateActive(channel, opts.segmentBytes(), size, logDir);
         LOG.log(Level.INFO, () -> "commit log " + logDir + ": " + initial.length + " segment(s), oldest version "
                 + initial[0].firstVersion + ", last version " + last);
@@ -360,6 +361,22 @@ public final class SegmentedFileLog implements CommitLog {
         // Once the segment is durable (a mark ahead of the segments would refuse a log that lost nothing), and once
         // the roll is complete here: a failure to write it fails the sync like any other I/O error.
         VersionMark.NEWEST_SEGMENT.write(logDir, nextVersion, opts.fsync());
+    }
+
+    /**
+     * A mark behind the newest segment only checks less (the segments from it on), so failing to raise it must not
+     * keep the log from opening: a disk that filled up at a roll left exactly this state, and the server must start
+     * on it to answer status queries and let retention free room. The next roll raises it. A missing mark is
+     * written, as it is the only check there is.
+     */
+    private static void raiseNewestMarkAtOpen(Path logDir, OptionalLong newestRolled, long newest, boolean fsync) throws IOException {
+        try {
+            VersionMark.NEWEST_SEGMENT.write(logDir, newest, fsync);
+        } catch (IOException e) {
+            if (newestRolled.isEmpty()) throw e;
+            LOG.log(Level.WARNING, "commit log " + logDir + ": cannot raise " + VersionMark.NEWEST_SEGMENT.fileName() + " from "
+                + newestRolled.getAsLong() + " to " + newest + " (" + e + "); starting with the old mark, raised at the next roll");
+        }
     }
 
     /**

@@ -134,6 +134,36 @@ class LogRecoveryTest {
         }
     }
 
+    /**
+     * A disk that fills up at a roll leaves the new segment without its mark, and no room to raise it at the next
+     * start: the log opens anyway (the old mark still checks the segments below it). Without any mark, the one check
+     * there is, the open fails. The failing write here is a non-empty directory in the temporary file's place.
+     */
+    @Test
+    void aMarkThatCannotBeRaisedAtOpenDoesNotKeepTheLogShut() throws IOException {
+        buildLog(SMALL, 30);
+        Path logDir = dir.resolve("log");
+        Path mark = logDir.resolve(VersionMark.NEWEST_SEGMENT.fileName());
+        Files.writeString(mark, "1\n");
+        Path blocked = Files.createDirectory(logDir.resolve(VersionMark.NEWEST_SEGMENT.fileName() + ".tmp"));
+        Files.writeString(blocked.resolve("keep"), "so that the failed write's clean-up cannot remove the directory");
+        try (SegmentedFileLog log = open(dir, SMALL)) {
+            assertEquals(30, log.lastVersion());
+            appendRange(log, 31, 31);
+            log.sync();
+        }
+        assertEquals("1", Files.readString(mark).strip(), "left as it was");
+        Files.delete(mark);
+        assertThrows(IOException.class, () -> open(dir, SMALL));
+        Files.delete(blocked.resolve("keep"));
+        Files.delete(blocked);
+        try (SegmentedFileLog log = open(dir, SMALL)) {
+            assertEquals(31, log.lastVersion());
+        }
+        long newest = LogFormat.parseFileName(segmentFiles(dir).get(segmentFiles(dir).size() - 1));
+        assertEquals(String.valueOf(newest), Files.readString(mark).strip(), "raised once it could be");
+    }
+
     /** A log made before the floor file existed gets one at its oldest segment, and opens as before. */
     @Test
     void aLogWithoutAFloorGetsOne() throws IOException {
