@@ -229,7 +229,13 @@ public final class RetentionHandlers {
         ex.respond(404, JSON_TYPE, ErrorBody.json("not_found", "no retention policy \"" + id + "\""));
     }
 
+    /**
+     * The policy file could not be replaced (a full disk, most likely): the change is not made, in memory either, and
+     * the store keeps working, so a retry once there is room succeeds. A storage condition, not a server bug: 503.
+     */
     private static void storeFailed(Exchange ex, IOException e) throws IOException {
-        ex.respond(500, JSON_TYPE, ErrorBody.json("internal_error", "could not save retention policies: " + e.getMessage()));
+        byte[] body = ErrorBody.json("storage_unavailable", "could not save retention policies, nothing was changed: "
+            + e.getMessage());
+        ex.respond(503, JSON_TYPE, body, 0, body.length, "Retry-After", "1");
     }
 }

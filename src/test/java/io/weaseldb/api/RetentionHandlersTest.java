@@ -84,6 +84,36 @@ class RetentionHandlersTest {
         }
     }
 
+    /**
+     * The policy file cannot be replaced (here a non-empty directory in its temporary file's place; a full disk in
+     * practice): 503 storage_unavailable with Retry-After, nothing changed, and the store works again once it can
+     * write.
+     */
+    @Test
+    void aPolicyFileThatCannotBeWrittenIsA503AndChangesNothing() throws Exception {
+        Path dir = Files.createTempDirectory("weaseldb-retention");
+        RetentionPolicyStore store = RetentionPolicyStore.open(dir);
+        try (TestServer srv = serve(store)) {
+            int port = srv.port;
+            assertEquals(201, put(port, "kept", "{\"min_version\":3}").status());
+            Path blocked = Files.createDirectory(dir.resolve("retention-policies.tmp"));
+            Files.writeString(blocked.resolve("keep"), "so that the failed write's clean-up cannot remove the directory");
+            for (RawClient.Response r : new RawClient.Response[] {put(port, "new", "{\"min_version\":5}"),
+                    put(port, "kept", "{\"min_version\":4}"), call(port, "DELETE", "/v1/retention/kept", null, null)}) {
+                assertEquals(503, r.status(), r.bodyText());
+                assertEquals("1", r.header("Retry-After"));
+                assertTrue(r.bodyText().startsWith("{\"error\":\"storage_unavailable\",\"message\":\"could not save retention"
+                    + " policies, nothing was changed: "), r.bodyText());
+            }
+            assertEquals("{\"policies\":[{\"policy_id\":\"kept\",\"min_version\":3}]}",
+                call(port, "GET", "/v1/retention/", null, null).bodyText());
+            Files.delete(blocked.resolve("keep"));
+            Files.delete(blocked);
+            assertEquals(201, put(port, "new", "{\"min_version\":5}").status());
+        }
+        assertEquals(2, RetentionPolicyStore.open(dir).all().size());
+    }
+
     @Test
     void validationErrors() throws Exception {
         Path dir = Files.createTempDirectory("weaseldb-retention");
