@@ -112,7 +112,7 @@ public final class FileBanJournal implements BanJournal {
             active.close();
             startGeneration(generations.get(generations.size() - 1).number + 1);
         }
-        retention.prune(generations, 1, lastVersion, fsync, dir);
+        retention.prune(generations, 1, lastVersion, fsync, dir, IdRecords.FloorRaise.NONE);
     }
 
     private void startGeneration(long number) throws IOException {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 
@@ -33,7 +34,9 @@ import java.util.zip.CRC32C;
  *
  * <p>The oldest files go once their newest id has expired by both rules, or once the ids after them alone exceed the
  * in-memory bound (a restart would forget them at once; logged as a warning); the newest always stays, as the
- * chain's end.
+ * chain's end. Before deleting, the archive raises {@code ids/oldest-version} (a {@link VersionMark}, written when the
+ * first file is) to the first version of the oldest file that stays, so the chain's other end is checked too: oldest
+ * files missing above it, or every file gone from a log that was truncated, are refused as well.
  */
 public final class FileIdArchive implements IdArchive {
     private static final System.Logger LOG = System.getLogger(FileIdArchive.class.getName());
@@ -54,6 +57,8 @@ public final class FileIdArchive implements IdArchive {
     private final List<IdRecords.Generation> generations = new ArrayList<>();
     private final CRC32C crc = new CRC32C();
     private boolean warnedEarly;
+    /** The floor mark's version, or -1 while there is none (no file was ever written). */
+    private long floor = -1;
 
     private FileIdArchive(Path dir, boolean fsync, IdRecords.Retention retention) {
         this.dir = dir;
@@ -77,7 +82,29 @@ public final class FileIdArchive implements IdArchive {
             }
             a.generations.add(g);
         }
+        OptionalLong floor = VersionMark.OLDEST.read(a.dir);
+        if (floor.isPresent()) {
+            a.floor = floor.getAsLong();
+            long oldest = a.generations.isEmpty() ? Long.MAX_VALUE : a.generations.get(0).number;
+            if (!a.generations.isEmpty() && oldest > a.floor) {
+                throw new CorruptLogException(WHAT, a.generations.get(0).path, 0, "the ids of versions " + a.floor + ".."
+                    + (oldest - 1) + " are missing: the archive only ever deleted files below version " + a.floor + " ("
+                    + a.floorPath() + "), so the oldest files were lost some other way, and retries of their ids would"
+                    + " commit again. Restore them; to start without them anyway, write " + oldest + " into " + a.floorPath());
+            }
+        } else if (!a.generations.isEmpty()) {
+            a.raiseFloor(a.generations.get(0).number);  // an archive from before the mark, or a crash right after its first file
+        }
         return a;
+    }
+
+    private Path floorPath() {
+        return dir.resolve(VersionMark.OLDEST.fileName());
+    }
+
+    private void raiseFloor(long version) throws IOException {
+        VersionMark.OLDEST.write(dir, version, fsync);
+        floor = version;
     }
 
     /** Reads and checks one file (its records to {@code visitor} when given), setting {@code g}'s end from its header. */
@@ -121,7 +148,8 @@ public final class FileIdArchive implements IdArchive {
         generations.removeIf(old -> old.number == fromVersion);
         g.end = toVersion;
         generations.add(g);  // even with no id to keep: the chain's newest link
-        long early = retention.prune(generations, 1, lastVersion, fsync, dir);
+        if (floor < 0) raiseFloor(g.number);  // the first file: from now on the archive always has one
+        long early = retention.prune(generations, 1, lastVersion, fsync, dir, this::raiseFloor);
         if (early > 0 && !warnedEarly) {
             // Once: at a high commit rate the bound is reached in seconds, and the in-memory index says the same.
             warnedEarly = true;
@@ -198,11 +226,19 @@ public final class FileIdArchive implements IdArchive {
 
     /**
      * {@inheritDoc} Refuses an archive whose newest file ends below {@code beforeVersion} (the log's oldest): the
-     * file of the latest truncation is gone. (An archive without files is accepted: a log truncated before there was
-     * an archive.)
+     * file of the latest truncation is gone; and an archive without files under a truncated log: the log is only
+     * truncated once the archive holds the ids, and the archive's newest file always stays, so every file is gone
+     * (the whole directory, the floor mark with it). The escape, as the message says: a floor at or above the log's
+     * oldest version.
      */
     @Override
     public void replay(long beforeVersion, Visitor visitor) throws IOException {
+        if (generations.isEmpty() && beforeVersion > 1 && floor < beforeVersion) {
+            throw new CorruptLogException(WHAT, dir, 0, "the ids of versions 1.." + (beforeVersion - 1) + ", truncated"
+                + " from the log, are missing: the log is truncated only once their ids are archived, and the archive"
+                + " keeps its newest file, so its files are gone (deleted?) and retries of those ids would commit again."
+                + " Restore them; to start without them anyway, write " + beforeVersion + " into " + floorPath());
+        }
         long end = archivedTo();
         if (!generations.isEmpty() && end < beforeVersion) {
             IdRecords.Generation newest = generations.get(generations.size() - 1);

@@ -49,10 +49,13 @@ final class IdRecords {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
+                String name = p.getFileName().toString();
                 if (number(p, suffix) >= 0) {
                     files.add(p);
-                } else if (p.getFileName().toString().endsWith(suffix + TEMP_SUFFIX)) {
+                } else if (name.endsWith(suffix + TEMP_SUFFIX) || name.equals(VersionMark.OLDEST.fileName() + TEMP_SUFFIX)) {
                     Files.delete(p);
+                } else if (name.equals(VersionMark.OLDEST.fileName())) {
+                    continue;  // the id archive's floor, read by it
                 } else {
                     System.getLogger(IdRecords.class.getName()).log(System.Logger.Level.WARNING,
                         "ignoring unexpected file in " + what + " directory: " + p);
@@ -128,6 +131,14 @@ final class IdRecords {
         return at;
     }
 
+    /** Told, before the oldest generations are deleted, the number of the oldest that stays. */
+    @FunctionalInterface
+    interface FloorRaise {
+        FloorRaise NONE = oldestKept -> { };
+
+        void raiseTo(long oldestKept) throws IOException;
+    }
+
     /** A file of records, oldest first in its set, and what deciding its deletion needs. */
     static final class Generation {
         final long number;
@@ -162,9 +173,11 @@ final class IdRecords {
         /**
          * Deletes the oldest generations no restart needs, leaving at least {@code keep} (so what is left is always a
          * suffix): those whose newest record has expired, and those before {@link #maxEntries} newer records.
-         * Returns how many not-yet-expired records went for the bound.
+         * {@code beforeDeleting} hears the number of the generation that will be the oldest left, before each
+         * deletion. Returns how many not-yet-expired records went for the bound.
          */
-        long prune(List<Generation> generations, int keep, long lastVersion, boolean fsync, Path dir) throws IOException {
+        long prune(List<Generation> generations, int keep, long lastVersion, boolean fsync, Path dir, FloorRaise beforeDeleting)
+                throws IOException {
             long now = clockMillis.getAsLong();
             long after = 0;
             for (int i = 1; i < generations.size(); i++) after += generations.get(i).records;
@@ -176,6 +189,7 @@ final class IdRecords {
                     if (after < maxEntries) break;
                     early += g.records;
                 }
+                beforeDeleting.raiseTo(generations.get(1).number);
                 Files.deleteIfExists(g.path);
                 if (fsync) SegmentedFileLog.forceDirectory(dir);
                 generations.remove(0);

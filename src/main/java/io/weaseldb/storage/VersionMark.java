@@ -18,7 +18,8 @@ import java.util.OptionalLong;
  *   <li>{@link #NEWEST_SEGMENT} ({@code newest-segment}): the first version of the newest segment, raised once a
  *       roll made the new segment durable; a log whose newest segment starts below it lost its newest ones.</li>
  * </ul>
- * A log without a mark (made before it existed) gets one at open.
+ * A log without a mark (made before it existed) gets one at open. The id archive keeps its own {@link #OLDEST} in
+ * its directory (see {@link FileIdArchive}).
  */
 final class VersionMark {
     static final VersionMark OLDEST = new VersionMark("oldest-version");

@@ -44,8 +44,14 @@ class FileIdArchiveTest {
         return out;
     }
 
+    /** The archive's files (not its floor mark). */
     private List<Path> files() throws IOException {
-        return LogTestSupport.filesIn(dir.resolve(FileIdArchive.DIR));
+        return LogTestSupport.filesIn(dir.resolve(FileIdArchive.DIR)).stream()
+            .filter(p -> p.getFileName().toString().endsWith(".ids")).toList();
+    }
+
+    private Path floorMark() {
+        return dir.resolve(FileIdArchive.DIR).resolve(VersionMark.OLDEST.fileName());
     }
 
     @Test
@@ -148,6 +154,7 @@ class FileIdArchiveTest {
             a.keep(log, 11, 21);
             assertEquals(List.of(dir.resolve(FileIdArchive.DIR).resolve("00000000000000000011.ids")), files(),
                 "1..10 expired by both rules");
+            assertEquals("11", Files.readString(floorMark()).strip(), "the floor is raised before a file goes");
 
             FileIdArchive bounded = open(5);
             append(log, 31, 40, clock.get());
@@ -155,6 +162,54 @@ class FileIdArchiveTest {
             assertEquals(1, bounded.files(), "the 10 newer ids alone exceed the bound of 5");
             assertEquals("id-21@21", replay(bounded, 31).get(0));
         }
+    }
+
+    /**
+     * The chain's other end: the archive deletes only files below its floor mark, so oldest files missing above it are
+     * refused, and so is an archive with no file at all under a truncated log (the whole directory gone, the mark with
+     * it). Each message says how to start anyway, and that way works.
+     */
+    @Test
+    void theOldestFilesOrAllOfThemMissingAreRefused() throws IOException {
+        try (SegmentedFileLog log = log()) {
+            append(log, 1, 30, clock.get());
+            FileIdArchive a = open(1000);
+            a.keep(log, 1, 10);
+            a.keep(log, 10, 20);
+            a.keep(log, 20, 25);
+        }
+        assertEquals("1", Files.readString(floorMark()).strip(), "written with the first file");
+        List<Path> f = files();
+        Files.delete(f.get(0));
+        CorruptLogException oldest = assertThrows(CorruptLogException.class, () -> open(1000));
+        assertTrue(oldest.getMessage().contains("the ids of versions 1..9 are missing") && oldest.getMessage().contains(
+            "write 10 into " + floorMark()), oldest.getMessage());
+        Files.writeString(floorMark(), "10\n");
+        assertEquals(15, replay(open(1000), 25).size(), "started without them, as the message says");
+
+        for (Path p : LogTestSupport.filesIn(dir.resolve(FileIdArchive.DIR))) Files.delete(p);
+        FileIdArchive none = open(1000);
+        assertEquals(List.of(), replay(none, 1), "nothing truncated from the log: nothing to miss");
+        CorruptLogException all = assertThrows(CorruptLogException.class, () -> replay(none, 25));
+        assertTrue(all.getMessage().contains("the ids of versions 1..24, truncated from the log, are missing")
+            && all.getMessage().contains("write 25 into " + floorMark()), all.getMessage());
+        Files.writeString(floorMark(), "25\n");
+        assertEquals(List.of(), replay(open(1000), 25), "started without them, as the message says");
+    }
+
+    /** An archive written before the floor mark existed gets one at its oldest file when opened. */
+    @Test
+    void anArchiveWithoutAFloorGetsOne() throws IOException {
+        try (SegmentedFileLog log = log()) {
+            append(log, 1, 30, clock.get());
+            FileIdArchive a = open(1000);
+            a.keep(log, 1, 10);
+            a.keep(log, 10, 20);
+        }
+        Files.delete(files().get(0));
+        Files.delete(floorMark());
+        assertEquals(10, replay(open(1000), 20).size());
+        assertEquals("10", Files.readString(floorMark()).strip());
     }
 
     @Test
