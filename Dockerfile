@@ -4,7 +4,7 @@
 #   docker build -t weaseldb:0.1.0 .
 #   docker run --rm -p 8080:8080 -v weaseldb-data:/var/lib/weaseldb weaseldb:0.1.0
 #
-# No HEALTHCHECK on purpose: liveness (/ok) and readiness (/ready) are probed by the
+# No HEALTHCHECK on purpose: liveness (/live) and readiness (/ready) are probed by the
 # orchestrator (see deploy/helm/weaseldb), which can tell the two apart; Docker's single
 # health bit cannot.
 

@@ -41,6 +41,8 @@ public final class WeaselServer implements AutoCloseable {
     private static final byte[] OK = "OK".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] READY = "{\"ready\":true}".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NOT_READY = "{\"ready\":false}".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LIVE = "{\"live\":true}".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NOT_LIVE = "{\"live\":false,\"reason\":\"storage_unavailable\"}".getBytes(StandardCharsets.US_ASCII);
 
     private final ServerConfig cfg;
     private final Metrics metrics;
@@ -103,6 +105,12 @@ public final class WeaselServer implements AutoCloseable {
         router.exact("/ready", new Route("/ready", Method.GET, null, ex -> {
             boolean r = ready && !ex.draining() && commits.healthy();
             ex.respond(r ? 200 : 503, "application/json", r ? READY : NOT_READY);
+        }));
+        // Liveness: false only in a state nothing but a restart leaves (the log failed, or the resolver did), so a
+        // supervisor restarts the process and recovery continues from the log; starting and draining are alive.
+        router.exact("/live", new Route("/live", Method.GET, null, ex -> {
+            boolean live = commits.healthy();
+            ex.respond(live ? 200 : 503, "application/json", live ? LIVE : NOT_LIVE);
         }));
         if (metrics.enabled()) {
             router.exact("/metrics", new Route("/metrics", Method.GET, null, ex -> {

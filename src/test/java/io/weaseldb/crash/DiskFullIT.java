@@ -29,10 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real full disk (a 4 MiB tmpfs under the data dir, so the errors are the kernel's own ENOSPC): a commit storm
  * fills it; every commit after the failure is answered {@code 503 storage_unavailable} naming its id, {@code /ready}
- * turns 503, the process stays up and keeps answering. Killed, it restarts on the still-full disk at no lower
- * version and answers the status of committed ids (an unknown id's, which needs its ban journaled, is a 503); with
- * room again, every acknowledged commit is there at its version, the versions of all the ids sent are
- * exactly 1..V, and commits go on at V+1. Mounting needs root (as CI runs here); elsewhere the test is skipped.
+ * and {@code /live} turn 503, the process stays up and keeps answering. Killed (as a supervisor would on
+ * {@code /live}), it restarts on the still-full disk at no lower version and answers the status of committed ids (an
+ * unknown id's, which needs its ban journaled, is a 503); with room again, every acknowledged commit is there at its
+ * version, the versions of all the ids sent are exactly 1..V, and commits go on at V+1. Mounting needs root (as CI
+ * runs here); elsewhere the test is skipped.
  */
 class DiskFullIT {
     private static final int CLIENTS = 16;
@@ -61,6 +62,7 @@ class DiskFullIT {
         ChildServer child = ChildServer.start(tmp, data, "filling");
         Storm storm;
         try {
+            assertEquals(200, getOnce(child.port, "/live").status());
             storm = new Storm(child.port, "full", "disk-full-" + UUID.randomUUID(), CLIENTS, VALUE_BYTES);
             storm.join();  // each client ends at its first answer other than 200
             assertFalse(storm.acked.isEmpty(), "nothing was acknowledged before the disk filled: " + storm.failures);
@@ -75,6 +77,9 @@ class DiskFullIT {
             // Still up: it answers, reports itself unready, and refuses further commits the same way.
             assertEquals(200, getOnce(child.port, "/ok").status());
             assertEquals(503, getOnce(child.port, "/ready").status());
+            RawClient.Response live = getOnce(child.port, "/live");
+            assertEquals(503, live.status(), "only a restart recovers: a supervisor must see it");
+            assertEquals("{\"live\":false,\"reason\":\"storage_unavailable\"}", live.bodyText());
             long maxAcked = storm.acked.values().stream().mapToLong(Long::longValue).max().orElseThrow();
             assertTrue(version(child.port) >= maxAcked, "version below an acknowledged commit");
             try (RawClient c = new RawClient(child.port)) {

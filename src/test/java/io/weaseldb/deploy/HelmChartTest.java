@@ -123,7 +123,7 @@ class HelmChartTest {
         Yaml container = sts.block("containers");
 
         assertEquals("1", sts.scalar("replicas"));
-        assertEquals("/ok", container.block("livenessProbe").block("httpGet").scalar("path"));
+        assertEquals("/live", container.block("livenessProbe").block("httpGet").scalar("path"));
         assertEquals("/ready", container.block("readinessProbe").block("httpGet").scalar("path"));
         assertEquals("/ok", container.block("startupProbe").block("httpGet").scalar("path"));
         assertEquals(String.valueOf(toml.getLong("http.port")), container.block("ports").scalar("containerPort"));

@@ -398,9 +398,12 @@ class CoreHttpTest {
     }
 
     @Test
-    void readyIs200WhileRunning() throws Exception {
+    void readyAndLiveAre200WhileRunning() throws Exception {
         try (RawClient c = new RawClient(srv.port)) {
             assertEquals(200, c.send(get("/ready")).read().status());
+            RawClient.Response live = c.send(get("/live")).read();
+            assertEquals(200, live.status());
+            assertEquals("{\"live\":true}", live.bodyText());
         }
     }
 }
