@@ -44,6 +44,17 @@ class FileIdArchiveTest {
         return out;
     }
 
+    /** Versions 1..30 in the log, their ids archived in three files: 1..9, 10..19, 20..24. */
+    private void threeFilesOfVersions1To24() throws IOException {
+        try (SegmentedFileLog log = log()) {
+            append(log, 1, 30, clock.get());
+            FileIdArchive a = open(1000);
+            a.keep(log, 1, 10);
+            a.keep(log, 10, 20);
+            a.keep(log, 20, 25);
+        }
+    }
+
     /** The archive's files (not its floor mark). */
     private List<Path> files() throws IOException {
         return LogTestSupport.filesIn(dir.resolve(FileIdArchive.DIR)).stream()
@@ -115,13 +126,7 @@ class FileIdArchiveTest {
      */
     @Test
     void aFileCutShortOrMissingIsRefused() throws IOException {
-        try (SegmentedFileLog log = log()) {
-            append(log, 1, 30, clock.get());
-            FileIdArchive a = open(1000);
-            a.keep(log, 1, 10);
-            a.keep(log, 10, 20);
-            a.keep(log, 20, 25);
-        }
+        threeFilesOfVersions1To24();
         List<Path> f = files();
         byte[] middle = Files.readAllBytes(f.get(1));
         Files.write(f.get(1), java.util.Arrays.copyOf(middle, middle.length - 8 - "id-19".length() - 16));  // last record gone
@@ -171,13 +176,7 @@ class FileIdArchiveTest {
      */
     @Test
     void theOldestFilesOrAllOfThemMissingAreRefused() throws IOException {
-        try (SegmentedFileLog log = log()) {
-            append(log, 1, 30, clock.get());
-            FileIdArchive a = open(1000);
-            a.keep(log, 1, 10);
-            a.keep(log, 10, 20);
-            a.keep(log, 20, 25);
-        }
+        threeFilesOfVersions1To24();
         assertEquals("1", Files.readString(floorMark()).strip(), "written with the first file");
         List<Path> f = files();
         Files.delete(f.get(0));
