@@ -1,6 +1,7 @@
 package io.weaseldb.config;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,6 +28,8 @@ public final class ConfigLoader {
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": no such file");
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(file + ": not valid UTF-8 (TOML files are UTF-8)");
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e.getMessage());
         }
@@ -34,6 +37,8 @@ public final class ConfigLoader {
     }
 
     public static ServerConfig parse(String fileName, String text) throws ConfigException {
+        // A byte order mark, as some editors write one at the start of a UTF-8 file: not TOML, and not the user's.
+        if (text.startsWith("\uFEFF")) text = text.substring(1);
         TomlParseResult toml = Toml.parse(text);
         if (toml.hasErrors()) {
             TomlParseError e = toml.errors().get(0);

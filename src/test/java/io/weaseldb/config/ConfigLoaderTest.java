@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -42,6 +44,19 @@ class ConfigLoaderTest {
         assertEquals(1 << 20, c.http().maxRequestSizeBytes());
         assertEquals(1024, c.http().pipeline("commit_status").ringBufferSize());
         assertTrue(c.storage().fsync());
+    }
+
+    /** Files as editors write them: a UTF-8 byte order mark and CRLF line ends are read; bytes that are not UTF-8 are named. */
+    @Test
+    void aByteOrderMarkAndCrlfAreReadAndNonUtf8IsRefusedClearly(@TempDir Path dir)
+            throws Exception {
+        Path bom = dir.resolve("bom.toml");
+        Files.write(bom, "\uFEFF[http]\r\nport = 81\r\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(81, ConfigLoader.load(bom).http().port());
+        Path latin1 = dir.resolve("latin1.toml");
+        Files.write(latin1, "# caf\u00e9\n[http]\nport = 81\n".getBytes(StandardCharsets.ISO_8859_1));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(latin1));
+        assertEquals(latin1 + ": not valid UTF-8 (TOML files are UTF-8)", e.getMessage());
     }
 
     @Test
