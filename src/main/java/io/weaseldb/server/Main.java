@@ -46,6 +46,8 @@ public final class Main {
                 }
                 case "--config" -> {
                     if (i + 1 >= args.length) fail("--config needs a file");
+                    // Refused rather than last-wins: one of the two files the operator named would be ignored.
+                    if (configFile != null) fail("--config given twice (" + configFile + ", " + args[i + 1] + ")");
                     configFile = Path.of(args[++i]);
                 }
                 default -> fail("unknown argument: " + args[i]);

@@ -40,6 +40,10 @@ class MainIT {
             assertEquals(2, p.awaitExit());
             assertTrue(p.output().contains("unknown argument: --bogus"), p.output());
         }
+        try (JarProcess p = JarProcess.start("--config", f.toString(), "--config", "other.toml")) {
+            assertEquals(2, p.awaitExit());
+            assertTrue(p.output().contains("--config given twice (" + f + ", other.toml)"), p.output());
+        }
     }
 
     @Test
