@@ -150,6 +150,10 @@ public final class CommitPipeline {
         }
         Gauge.builder("weaseldb.commit.version", this, CommitPipeline::durableVersion)
             .description("latest durable committed version").register(registry);
+        // For alerting: the state /live reports, which only a restart leaves.
+        Gauge.builder("weaseldb.storage.failed", this, p -> p.storageFailed ? 1 : 0)
+            .description("1 once the log (or the resolver) failed and commits are refused until a restart, else 0")
+            .register(registry);
         // Sizes of the resolver's in-memory state, for capacity planning (racy reads of a single-threaded
         // structure's counters: fine for a gauge).
         Gauge.builder("weaseldb.commit.request.ids", resolver.requestIds(), RequestIdIndex::size)

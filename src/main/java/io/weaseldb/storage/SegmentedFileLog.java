@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -135,6 +136,9 @@ public final class SegmentedFileLog implements CommitLog {
     private final Counter appendedBytes;
     private final Gauge segmentsGauge;
     private final Gauge oldestGauge;
+    private final Gauge usableGauge;
+    /** The log directory's file system, for its free space (null if it could not be looked up). */
+    private final FileStore store;
 
     private SegmentedFileLog(Path logDir, Options opts, MeterRegistry registry, Segment[] initial,
                              FileChannel active, long activeSize, long activeRecords, long lastVersion) {
@@ -174,6 +178,12 @@ public final class SegmentedFileLog implements CommitLog {
                 .register(registry);
         this.oldestGauge = Gauge.builder("weaseldb.storage.oldest.version", this, SegmentedFileLog::oldestVersion)
                 .description("Oldest version retained in the commit log")
+                .register(registry);
+        this.store = fileStore(logDir);
+        // Read at each scrape (one statvfs): alert on it before it reaches 0, as a full disk stops commits.
+        this.usableGauge = Gauge.builder("weaseldb.storage.usable", this, SegmentedFileLog::usableBytes)
+                .description("Bytes the log directory's file system has left for this process")
+                .baseUnit("bytes")
                 .register(registry);
     }
 
@@ -569,11 +579,30 @@ public final class SegmentedFileLog implements CommitLog {
             closed = true;
             registry.remove(segmentsGauge);
             registry.remove(oldestGauge);
+            registry.remove(usableGauge);
             try {
                 if (spare != null) spare.close();
             } finally {
                 active.close();
             }
+        }
+    }
+
+    private static FileStore fileStore(Path dir) {
+        try {
+            return Files.getFileStore(dir);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "commit log " + dir + ": cannot look up its file system, so its free space is not"
+                + " reported: " + e);
+            return null;
+        }
+    }
+
+    private double usableBytes() {
+        try {
+            return store == null ? Double.NaN : store.getUsableSpace();
+        } catch (IOException e) {
+            return Double.NaN;
         }
     }
 

@@ -63,6 +63,7 @@ class DiskFullIT {
         Storm storm;
         try {
             assertEquals(200, getOnce(child.port, "/live").status());
+            assertTrue(getOnce(child.port, "/metrics").bodyText().contains("\nweaseldb_storage_failed 0.0\n"));
             storm = new Storm(child.port, "full", "disk-full-" + UUID.randomUUID(), CLIENTS, VALUE_BYTES);
             storm.join();  // each client ends at its first answer other than 200
             assertFalse(storm.acked.isEmpty(), "nothing was acknowledged before the disk filled: " + storm.failures);
@@ -80,6 +81,11 @@ class DiskFullIT {
             RawClient.Response live = getOnce(child.port, "/live");
             assertEquals(503, live.status(), "only a restart recovers: a supervisor must see it");
             assertEquals("{\"live\":false,\"reason\":\"storage_unavailable\"}", live.bodyText());
+            String metrics = getOnce(child.port, "/metrics").bodyText();
+            assertTrue(metrics.contains("\nweaseldb_storage_failed 1.0\n"), "the failure shows in /metrics for alerting");
+            double usable = metrics.lines().filter(l -> l.startsWith("weaseldb_storage_usable_bytes "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow();
+            assertTrue(usable < 64 * 1024, "usable bytes on the full 4 MiB disk: " + usable);
             long maxAcked = storm.acked.values().stream().mapToLong(Long::longValue).max().orElseThrow();
             assertTrue(version(child.port) >= maxAcked, "version below an acknowledged commit");
             try (RawClient c = new RawClient(child.port)) {

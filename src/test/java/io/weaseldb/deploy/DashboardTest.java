@@ -49,13 +49,14 @@ public class DashboardTest {
             "weaseldb_commits_total", "weaseldb_commit_conflicts_total", "weaseldb_commit_version",
             "weaseldb_storage_fsync_seconds_bucket",
             "weaseldb_storage_group_commit_size_sum", "weaseldb_storage_group_commit_size_count",
+            "weaseldb_storage_usable_bytes", "weaseldb_storage_failed",
             "weaseldb_subscribers", "weaseldb_subscribers_disconnected_total",
             "jvm_memory_used_bytes", "jvm_gc_pause_seconds_sum", "jvm_gc_pause_seconds_count",
             "jvm_threads_live_threads", "process_cpu_usage", "system_cpu_usage");
 
     /** Gauges: never under rate(); everything else in {@link #EXPORTED} is a counter or histogram sample. */
     private static final Set<String> GAUGES = Set.of("weaseldb_connections_open", "weaseldb_pipeline_queue_depth",
-            "weaseldb_commit_version", "weaseldb_subscribers", "jvm_memory_used_bytes", "jvm_threads_live_threads",
+            "weaseldb_commit_version", "weaseldb_storage_usable_bytes", "weaseldb_storage_failed", "weaseldb_subscribers", "jvm_memory_used_bytes", "jvm_threads_live_threads",
             "process_cpu_usage", "system_cpu_usage");
 
     private static final Pattern METRIC = Pattern.compile("\\b(?:weaseldb|jvm|process|system)_[a-z0-9_]+\\b");
