@@ -205,6 +205,24 @@ class HelmChartTest {
         assertEquals(1, selected);
     }
 
+    /** The alert rules file, installed whole as a PrometheusRule; Prometheus' own {{ }} templates pass through. */
+    @Test
+    void prometheusRuleOnlyWhenEnabled() throws IOException {
+        assertTrue(docs(defaults, "PrometheusRule").isEmpty(), "PrometheusRule is opt-in");
+        Yaml rule = only(render(Map.of("prometheusRule.enabled", "true", "prometheusRule.labels.release", "kp")), "PrometheusRule");
+        assertEquals("monitoring.coreos.com/v1", rule.scalar("apiVersion"));
+        assertEquals("kp", rule.block("metadata").block("labels").scalar("release"));
+        String rules = rule.block("spec").text;
+        String source = Files.readString(CHART.resolve("files/weaseldb-alerts.yml"));
+        long expected = source.lines().filter(l -> l.strip().startsWith("- alert:")).count();
+        assertEquals(4, expected);
+        assertEquals(expected, rules.lines().filter(l -> l.strip().startsWith("- alert:")).count(), rules);
+        assertTrue(rules.contains("{{ $labels.instance }}"), rules);
+        IllegalStateException noMetrics = assertThrows(IllegalStateException.class,
+                () -> render(Map.of("prometheusRule.enabled", "true", "config.metrics.enabled", "false")));
+        assertTrue(noMetrics.getMessage().contains("prometheusRule.enabled requires config.metrics.enabled"), noMetrics.getMessage());
+    }
+
     @Test
     void schemaAndTemplatesRejectBadValues() {
         IllegalStateException port = assertThrows(IllegalStateException.class,

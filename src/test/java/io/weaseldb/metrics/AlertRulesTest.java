@@ -18,13 +18,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shipped alerting rules ({@code deploy/prometheus/weaseldb-alerts.yml}): valid for Prometheus' own
+ * The shipped alerting rules ({@code deploy/helm/weaseldb/files/weaseldb-alerts.yml}, also the chart's
+ * PrometheusRule): valid for Prometheus' own
  * {@code promtool check rules}, firing when and only when their unit tests say ({@code promtool test rules}), and
  * naming only metrics a running server exports.
  */
 class AlertRulesTest {
-    private static final Path RULES = Path.of("deploy/prometheus/weaseldb-alerts.yml");
-    private static final Path RULE_TESTS = Path.of("deploy/prometheus/weaseldb-alerts-test.yml");
+    private static final Path RULES = Path.of("deploy/helm/weaseldb/files/weaseldb-alerts.yml");
+    private static final Path RULE_TESTS = Path.of("deploy/helm/weaseldb/files/weaseldb-alerts-test.yml");
     private static final Pattern METRIC = Pattern.compile("\\bweaseldb_[a-z0-9_]+\\b");
 
     @TempDir
