@@ -16,12 +16,12 @@ import java.util.Map;
  * A minimal Server-Sent-Events client over a plain socket: sends one GET, reads the response head, then parses
  * events (id/event/data fields up to a blank line) and counts comment lines.
  */
-final class SseClient implements AutoCloseable {
-    record Event(long id, String type, String data) { }
+public final class SseClient implements AutoCloseable {
+    public record Event(long id, String type, String data) { }
 
     final Socket socket;
     private final InputStream in;
-    int status;
+    public int status;
     final Map<String, String> headers = new LinkedHashMap<>();
     /** Comment lines seen (": keepalive"); read by other test threads. */
     volatile int comments;
@@ -32,7 +32,7 @@ final class SseClient implements AutoCloseable {
     }
 
     /** Connects and sends {@code GET target} with extra header lines (each "Name: value"). */
-    static SseClient open(int port, String target, String... headerLines) throws IOException {
+    public static SseClient open(int port, String target, String... headerLines) throws IOException {
         return open(port, 0, target, headerLines);
     }
 
@@ -74,7 +74,7 @@ final class SseClient implements AutoCloseable {
     }
 
     /** The next event, or null at end of stream. Comment lines are counted and skipped. */
-    Event next() throws IOException {
+    public Event next() throws IOException {
         long id = -1;
         String type = null;
         StringBuilder data = null;
