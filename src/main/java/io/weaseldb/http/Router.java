@@ -57,6 +57,7 @@ public final class Router {
         }
         StringJoiner allow = new StringJoiner(", ");
         for (Method m : e.byMethod.keySet()) allow.add(m.name());
+        allow.add(Method.OPTIONS.name());  // answered for every known path (the connection does, from this list)
         e.notAllowed = new MethodNotAllowed(allow.toString());
     }
 

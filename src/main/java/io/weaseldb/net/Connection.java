@@ -343,6 +343,10 @@ final class Connection implements Runnable, Exchange {
             routeMetrics = server.routeMetrics(r);
             if (!r.inline()) flush(); // the handler will park on its pipeline: do not hold earlier answers
             r.handler().handle(this);
+        } else if (match instanceof Router.MethodNotAllowed mna && h.method() == Method.OPTIONS) {
+            // What this resource allows (RFC 9110 §9.3.7), as OPTIONS * does for the server.
+            routeMetrics = server.unmatchedRoute();
+            respond(200, null, NO_BODY, 0, 0, "Allow", mna.allow());
         } else if (match instanceof Router.MethodNotAllowed mna) {
             routeMetrics = server.unmatchedRoute();
             byte[] b = ErrorBody.json("method_not_allowed", echo(h.methodName()) + " is not allowed on " + echo(h.path())

@@ -530,7 +530,7 @@ class CommitApiTest {
     void wrongMethodsAre405WithAllow() {
         Api.Reply r = api.get("/v1/commit");
         assertEquals(405, r.status(), r.body());
-        assertEquals(Set.of("POST"), allowed(r), r.header("Allow"));
+        assertEquals(Set.of("POST", "OPTIONS"), allowed(r), r.header("Allow"));
         Api.Reply s = api.send(HttpRequest.newBuilder(api.uri("/v1/status?request_id=x")).POST(HttpRequest.BodyPublishers.ofString("")));
         assertEquals(405, s.status());
         assertTrue(allowed(s).contains("GET") && !allowed(s).contains("POST"), s.header("Allow"));

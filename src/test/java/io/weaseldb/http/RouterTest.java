@@ -28,7 +28,7 @@ class RouterTest {
 
         assertSame(ok, r.match(head(Method.GET, "/ok")));
         assertSame(ok, r.match(head(Method.HEAD, "/ok")), "HEAD falls back to GET");
-        assertEquals(new Router.MethodNotAllowed("GET, HEAD"), r.match(head(Method.POST, "/ok")));
+        assertEquals(new Router.MethodNotAllowed("GET, HEAD, OPTIONS"), r.match(head(Method.POST, "/ok")));
         assertSame(put, r.match(head(Method.PUT, "/v1/retention/p1")));
         assertSame(list, r.match(head(Method.GET, "/v1/retention/")));
         assertNull(r.match(head(Method.GET, "/okay")));

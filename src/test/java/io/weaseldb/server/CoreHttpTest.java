@@ -222,8 +222,13 @@ class CoreHttpTest {
             assertTrue(r.bodyText().contains("\"error\":\"not_found\""));
             r = c.send("POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").read();
             assertEquals(405, r.status());
-            assertEquals("GET, HEAD", r.header("Allow"));
+            assertEquals("GET, HEAD, OPTIONS", r.header("Allow"));
             assertEquals(200, c.send(get("/ok")).read().status(), "connection stays usable after 404/405");
+            r = c.send("OPTIONS /ok HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertEquals(200, r.status());
+            assertEquals("0", r.header("Content-Length"));
+            assertEquals("GET, HEAD, OPTIONS", r.header("Allow"));
+            assertEquals(404, c.send("OPTIONS /nope HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
             r = c.send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n").read();
             assertEquals(200, r.status());
             assertEquals("0", r.header("Content-Length"));
