@@ -129,7 +129,7 @@ public final class RequestParser {
         if (state == FAILED) throw new IllegalStateException("parser failed; reset() before the next request");
         if (this.start < 0) {
             if (start < 0 || start > end || end > buf.length) throw new IndexOutOfBoundsException("start " + start + " end " + end);
-            head.buf = buf;
+            head.useBuffer(buf);
             this.start = pos = start;
         } else if (buf != head.buf || start != this.start || end < pos || end > buf.length) {
             throw new IllegalArgumentException("parseHead must be resumed with the same buffer and start and a growing end");
@@ -150,7 +150,7 @@ public final class RequestParser {
     public void rebase(byte[] copy) {
         if (start < 0) return; // nothing parsed yet: the next parseHead names the buffer
         if (copy.length < pos) throw new IllegalArgumentException("rebase onto " + copy.length + " bytes, parsed up to " + pos);
-        head.buf = copy;
+        head.useBuffer(copy);
     }
 
     private int run(byte[] buf, int end) throws HttpException {
@@ -189,7 +189,7 @@ public final class RequestParser {
                     }
                     if (p == head.methodStart) throw HttpException.badRequest("request line starts with a space");
                     head.methodEnd = p;
-                    head.method = method(buf, head.methodStart, p);
+                    head.methodOrdinal = (byte) method(buf, head.methodStart, p).ordinal();
                     p++;
                     head.targetStart = p;
                     state = TARGET_START;
@@ -310,7 +310,7 @@ public final class RequestParser {
     private void checkTargetForm(byte[] buf) throws HttpException {
         RequestHead h = head;
         int s = h.targetStart, e = h.targetEnd;
-        if (h.method == Method.CONNECT) {
+        if (h.method() == Method.CONNECT) {
             checkAuthorityForm(buf, s, e);
             h.pathStart = h.pathEnd = s; // no path: the router answers 404/405
             return;
@@ -325,7 +325,7 @@ public final class RequestParser {
             h.pathStart = s;
             h.pathEnd = pathEnd;
         } else if (first == '*' && e - s == 1) {
-            if (h.method != Method.OPTIONS) throw HttpException.badRequest("asterisk-form target is only allowed for OPTIONS");
+            if (h.method() != Method.OPTIONS) throw HttpException.badRequest("asterisk-form target is only allowed for OPTIONS");
             h.pathStart = s;
             h.pathEnd = e;
         } else {

@@ -79,7 +79,13 @@ final class Connection implements Runnable, Exchange {
     private boolean continueSent;
     private boolean bodyRequested;
     private boolean streaming;
+    /**
+     * The route this request's metrics go to. Set only when it changes (a keep-alive client mostly calls one route):
+     * a reference stored into this long-lived object is a G1 card to refine, per connection per request. Until the
+     * request is routed, {@code routed} is false and its metrics go to the server's no-route entry.
+     */
     private RouteMetrics routeMetrics;
+    private boolean routed;
 
     Connection(NetServer server, Poller poller, SocketChannel ch) {
         this.server = server;
@@ -271,7 +277,7 @@ final class Connection implements Runnable, Exchange {
     /** Serves one request whose first bytes are buffered. Returns false when the connection must close. */
     private boolean serveOne() throws IOException {
         responded = closeAfter = continueSent = bodyRequested = streaming = false;
-        routeMetrics = server.noRoute();
+        routed = false;
         try {
             headEnd = readHead();
             if (headEnd < 0) { // client closed mid-head: still deliver the answers to what it asked before
@@ -330,6 +336,15 @@ final class Connection implements Runnable, Exchange {
         return true;
     }
 
+    private void route(RouteMetrics m) {
+        if (routeMetrics != m) routeMetrics = m;
+        routed = true;
+    }
+
+    private RouteMetrics metricsRoute() {
+        return routed ? routeMetrics : server.noRoute();
+    }
+
     /** Client text quoted in an error message, cut to {@link #ECHO_CHARS}: an 8 KB method need not come back whole. */
     private static String echo(String clientText) {
         return clientText.length() <= ECHO_CHARS ? clientText : clientText.substring(0, ECHO_CHARS) + "…";
@@ -340,31 +355,31 @@ final class Connection implements Runnable, Exchange {
     private void dispatch(RequestHead h) throws IOException, HttpException {
         Object match = server.router().match(h);
         if (match instanceof Route r) {
-            routeMetrics = server.routeMetrics(r);
+            route(server.routeMetrics(r));
             if (!r.inline()) flush(); // the handler will park on its pipeline: do not hold earlier answers
             r.handler().handle(this);
         } else if (match instanceof Router.MethodNotAllowed mna && h.method() == Method.OPTIONS) {
             // What this resource allows (RFC 9110 §9.3.7), as OPTIONS * does for the server.
-            routeMetrics = server.unmatchedRoute();
+            route(server.unmatchedRoute());
             respond(200, null, NO_BODY, 0, 0, "Allow", mna.allow());
         } else if (match instanceof Router.MethodNotAllowed mna) {
-            routeMetrics = server.unmatchedRoute();
+            route(server.unmatchedRoute());
             byte[] b = ErrorBody.json("method_not_allowed", echo(h.methodName()) + " is not allowed on " + echo(h.path())
                 + "; allowed: " + mna.allow());
             respond(405, "application/json", b, 0, b.length, "Allow", mna.allow());
         } else if (h.method() == Method.OPTIONS && "*".equals(h.target())) {
             // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
-            routeMetrics = server.unmatchedRoute();
+            route(server.unmatchedRoute());
             respond(200, null, NO_BODY, 0, 0, "Allow", "GET, HEAD, POST, PUT, DELETE, OPTIONS");
         } else if (h.method() == Method.CONNECT) {
             // Its target is an authority, not a path of ours: say what is missing rather than 404 "no such path".
-            routeMetrics = server.unmatchedRoute();
+            route(server.unmatchedRoute());
             byte[] b = ErrorBody.json("not_implemented", "CONNECT is not supported: this server is not a proxy");
             // What the client sends next may be meant for the tunnel it asked for: never parse it as requests.
             closeAfter = true;
             respond(501, "application/json", b, 0, b.length);
         } else {
-            routeMetrics = server.unmatchedRoute();
+            route(server.unmatchedRoute());
             byte[] b = ErrorBody.json("not_found", "no such path: " + echo(h.path()));
             respond(404, "application/json", b, 0, b.length);
         }
@@ -491,7 +506,7 @@ final class Connection implements Runnable, Exchange {
                 out.write(b, off, len);
             }
         }
-        routeMetrics.record(h.method().ordinal(), h.method().name(), status, System.nanoTime() - requestStart);
+        metricsRoute().record(h.method().ordinal(), h.method().name(), status, System.nanoTime() - requestStart);
     }
 
     /**
@@ -535,7 +550,7 @@ final class Connection implements Runnable, Exchange {
         streaming = true;
         closeAfter = true;
         ResponseHead.write(out, status, contentType, -1, 1, headers);
-        routeMetrics.record(h.method().ordinal(), h.method().name(), status, System.nanoTime() - requestStart);
+        metricsRoute().record(h.method().ordinal(), h.method().name(), status, System.nanoTime() - requestStart);
         flush();
         if (h.method() == Method.HEAD) {
             // The head is the whole answer: the first body write ends the handler's stream loop.
@@ -681,7 +696,7 @@ final class Connection implements Runnable, Exchange {
         releaseBodyBudget();  // the request is over: now, not after the linger below (up to 2 s)
         try {
             if (!responded) {
-                if (parser.head().buffer() == null) routeMetrics = server.noRoute();
+                if (parser.head().buffer() == null) routed = false;
                 byte[] b = ErrorBody.json(e.code(), e.getMessage());
                 // `out` may hold complete answers to earlier pipelined requests (a commit's 200 among them):
                 // they go first, in order, then this error.
@@ -689,7 +704,7 @@ final class Connection implements Runnable, Exchange {
                 else ResponseHead.write(out, e.status(), "application/json", b.length, 1, e.headers());
                 if (parser.head().method() != Method.HEAD) out.write(b);
                 responded = true;
-                routeMetrics.record(Method.OTHER.ordinal(), "OTHER", e.status(), System.nanoTime() - requestStart);
+                metricsRoute().record(Method.OTHER.ordinal(), "OTHER", e.status(), System.nanoTime() - requestStart);
             }
             flush();
             lingerBeforeClose();

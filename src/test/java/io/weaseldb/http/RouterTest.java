@@ -12,7 +12,7 @@ class RouterTest {
         RequestHead h = new RequestHead(4);
         h.clear();
         h.buf = path.getBytes(StandardCharsets.US_ASCII);
-        h.method = m;
+        h.methodOrdinal = (byte) m.ordinal();
         h.pathStart = 0;
         h.pathEnd = h.buf.length;
         return h;
