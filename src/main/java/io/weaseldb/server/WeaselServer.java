@@ -76,7 +76,7 @@ public final class WeaselServer implements AutoCloseable {
             long retentionMillis = TimeUnit.HOURS.toMillis(c.requestIdRetentionHours());
             long maxIds = ResolverConfig.requestIdsForHeap(Runtime.getRuntime().maxMemory());
             this.bans = FileBanJournal.open(st.dataDir(), st.fsync(), retentionMillis, c.requestIdRetentionVersions(), maxIds,
-                System::currentTimeMillis);
+                System::currentTimeMillis, log.lastVersion() > 0 || log.oldestVersion() > 1);
             FileIdArchive ids = FileIdArchive.open(st.dataDir(), st.fsync(), retentionMillis, c.requestIdRetentionVersions(), maxIds,
                 System::currentTimeMillis);
             RetentionPolicyStore policies = RetentionPolicyStore.open(st.dataDir());

@@ -134,8 +134,6 @@ final class IdRecords {
     /** Told, before the oldest generations are deleted, the number of the oldest that stays. */
     @FunctionalInterface
     interface FloorRaise {
-        FloorRaise NONE = oldestKept -> { };
-
         void raiseTo(long oldestKept) throws IOException;
     }
 

@@ -23,7 +23,7 @@ class FileBanJournalTest {
 
     private FileBanJournal open(long generationBytes) throws IOException {
         // Retention: 10 s and 5 versions; at most 1000 bans a restart could keep.
-        return FileBanJournal.open(dir, false, 10_000, 5, 1000, clock::get, generationBytes);
+        return FileBanJournal.open(dir, false, 10_000, 5, 1000, clock::get, generationBytes, false);
     }
 
     private List<BanJournal.Ban> replay() throws IOException {
@@ -34,8 +34,14 @@ class FileBanJournalTest {
         return out;
     }
 
+    /** The generation files (not the floor mark). */
     private List<Path> files() throws IOException {
-        return LogTestSupport.filesIn(dir.resolve(FileBanJournal.DIR));
+        return LogTestSupport.filesIn(dir.resolve(FileBanJournal.DIR)).stream()
+            .filter(p -> p.getFileName().toString().endsWith(".ban")).toList();
+    }
+
+    private Path floorMark() {
+        return dir.resolve(FileBanJournal.DIR).resolve(VersionMark.OLDEST.fileName());
     }
 
     @Test
@@ -106,6 +112,57 @@ class FileBanJournalTest {
             j.sync(100);  // both rules passed for every closed generation
             assertEquals(1, j.generations(), "only the active generation is left");
         }
+        assertEquals(String.valueOf(IdRecords.number(files().get(0), ".ban")), Files.readString(floorMark()).strip(),
+            "the floor is raised before generations go");
         assertTrue(replay().size() <= 2, "what is left is the newest bans only");
+    }
+
+    /**
+     * Generations deleted by anything but the journal: one from the middle, the oldest above the floor mark, every
+     * one of them (the mark left, or the whole directory gone while the log has commits). Each is refused naming
+     * the way to start anyway, and that way works.
+     */
+    @Test
+    void generationsDeletedByAnythingElseAreRefused() throws IOException {
+        try (FileBanJournal j = open(64)) {
+            for (int i = 1; i <= 8; i++) {
+                j.append("id-" + i, i, clock.get());
+                j.sync(i);  // a new generation every two bans
+            }
+        }
+        List<Path> f = files();
+        assertTrue(f.size() >= 3, "several generations: " + f);
+        assertEquals("1", Files.readString(floorMark()).strip());
+
+        Files.delete(f.get(1));
+        CorruptLogException middle = assertThrows(CorruptLogException.class, () -> open(64));
+        assertTrue(middle.getMessage().contains("generations 2..2 are missing from the middle")
+            && middle.getMessage().contains("create them as empty files (" + f.get(1)), middle.getMessage());
+        Files.createFile(f.get(1));
+        open(64).close();
+
+        Files.delete(f.get(0));
+        CorruptLogException oldest = assertThrows(CorruptLogException.class, () -> open(64));
+        assertTrue(oldest.getMessage().contains("generations 1..1 are missing")
+            && oldest.getMessage().contains("write 2 into " + floorMark()), oldest.getMessage());
+        Files.writeString(floorMark(), "2\n");
+        open(64).close();
+
+        for (Path p : files()) Files.delete(p);
+        CorruptLogException all = assertThrows(CorruptLogException.class, () -> open(64));
+        assertTrue(all.getMessage().contains("every generation") && all.getMessage().contains("create the empty file "
+            + dir.resolve(FileBanJournal.DIR).resolve("00000000000000000002.ban")), all.getMessage());
+        Files.createFile(dir.resolve(FileBanJournal.DIR).resolve("00000000000000000002.ban"));
+        open(64).close();
+
+        try (var listing = Files.list(dir.resolve(FileBanJournal.DIR))) {
+            for (Path p : listing.toList()) Files.delete(p);
+        }
+        Files.delete(dir.resolve(FileBanJournal.DIR));
+        CorruptLogException gone = assertThrows(CorruptLogException.class,
+            () -> FileBanJournal.open(dir, false, 10_000, 5, 1000, clock::get, 64, true));
+        assertTrue(gone.getMessage().contains("every generation"), gone.getMessage());
+        open(64).close();  // a log without commits: a new journal
+        assertEquals(List.of(dir.resolve(FileBanJournal.DIR).resolve("00000000000000000001.ban")), files());
     }
 }
