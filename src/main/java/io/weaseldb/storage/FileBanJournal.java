@@ -97,12 +97,12 @@ public final class FileBanJournal implements BanJournal {
     /** Refuses generations deleted by anything but the journal itself (see the class comment). */
     private void checkNoneMissing(List<Path> files, OptionalLong floor, boolean logHasCommits) throws CorruptLogException {
         Path mark = dir.resolve(VersionMark.OLDEST.fileName());
-        String lost = " were lost some other way: the ids banned in them (status queries answered not_committed) could"
+        String lost = " lost some other way: the ids banned in them (status queries answered not_committed) could"
             + " commit after this restart. Restore them; to start without them anyway, ";
         if (files.isEmpty()) {
             if (floor.isPresent() || logHasCommits) {
                 long first = floor.orElse(1);
-                throw new CorruptLogException(WHAT, dir, 0, "every generation" + lost + "create the empty file "
+                throw new CorruptLogException(WHAT, dir, 0, "every generation is gone, deleted or" + lost + "create the empty file "
                     + dir.resolve(IdRecords.name(first, SUFFIX)));
             }
             return;
@@ -111,14 +111,14 @@ public final class FileBanJournal implements BanJournal {
         if (floor.isPresent() && oldest > floor.getAsLong()) {
             throw new CorruptLogException(WHAT, files.get(0), 0, "generations " + floor.getAsLong() + ".." + (oldest - 1)
                 + " are missing: the journal only ever deleted generations below " + floor.getAsLong() + " (" + mark
-                + "), so they" + lost + "write " + oldest + " into " + mark);
+                + "), so they were" + lost + "write " + oldest + " into " + mark);
         }
         for (int i = 1; i < files.size(); i++) {
             long expected = IdRecords.number(files.get(i - 1), SUFFIX) + 1;
             long found = IdRecords.number(files.get(i), SUFFIX);
             if (found != expected) {
                 throw new CorruptLogException(WHAT, files.get(i), 0, "generations " + expected + ".." + (found - 1)
-                    + " are missing from the middle of the journal: they" + lost + "create them as empty files ("
+                    + " are missing from the middle of the journal: they were" + lost + "create them as empty files ("
                     + dir.resolve(IdRecords.name(expected, SUFFIX)) + " …)");
             }
         }
