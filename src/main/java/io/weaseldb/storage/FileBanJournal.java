@@ -70,7 +70,8 @@ public final class FileBanJournal implements BanJournal {
 
     private void recover(boolean logHasCommits) throws IOException {
         List<Path> files = IdRecords.files(dir, SUFFIX, WHAT);
-        checkNoneMissing(files, VersionMark.OLDEST.read(dir), logHasCommits);
+        OptionalLong floor = VersionMark.OLDEST.read(dir);
+        checkNoneMissing(files, floor, logHasCommits);
         for (int i = 0; i < files.size(); i++) {
             IdRecords.Generation g = new IdRecords.Generation(IdRecords.number(files.get(i), SUFFIX), files.get(i));
             long end = scan(g, null, i == files.size() - 1);
@@ -90,7 +91,7 @@ public final class FileBanJournal implements BanJournal {
                 if (fsync) active.force(true);
             }
             active.position(activeSize);
-            if (VersionMark.OLDEST.read(dir).isEmpty()) raiseFloor(generations.get(0).number);  // a journal from before the mark
+            if (floor.isEmpty()) raiseFloor(generations.get(0).number);  // a journal from before the mark
         }
     }
 

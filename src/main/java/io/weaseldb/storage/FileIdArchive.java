@@ -85,8 +85,8 @@ public final class FileIdArchive implements IdArchive {
         OptionalLong floor = VersionMark.OLDEST.read(a.dir);
         if (floor.isPresent()) {
             a.floor = floor.getAsLong();
-            long oldest = a.generations.isEmpty() ? Long.MAX_VALUE : a.generations.get(0).number;
-            if (!a.generations.isEmpty() && oldest > a.floor) {
+            long oldest = a.generations.isEmpty() ? a.floor : a.generations.get(0).number;  // none: replay() decides
+            if (oldest > a.floor) {
                 throw new CorruptLogException(WHAT, a.generations.get(0).path, 0, "the ids of versions " + a.floor + ".."
                     + (oldest - 1) + " are missing: the archive only ever deleted files below version " + a.floor + " ("
                     + a.floorPath() + "), so the oldest files were lost some other way, and retries of their ids would"

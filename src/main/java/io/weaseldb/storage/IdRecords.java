@@ -55,7 +55,7 @@ final class IdRecords {
                 } else if (name.endsWith(suffix + TEMP_SUFFIX) || name.equals(VersionMark.OLDEST.fileName() + TEMP_SUFFIX)) {
                     Files.delete(p);
                 } else if (name.equals(VersionMark.OLDEST.fileName())) {
-                    continue;  // the id archive's floor, read by it
+                    continue;  // the directory's floor mark (id archive, ban journal), read by its owner
                 } else {
                     System.getLogger(IdRecords.class.getName()).log(System.Logger.Level.WARNING,
                         "ignoring unexpected file in " + what + " directory: " + p);

@@ -22,13 +22,12 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class LogRetention implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LogRetention.class.getName());
+    /** How often a failure that goes on is logged again. */
+    private static final long REPEAT_REPORT_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final CommitLog log;
     private final IdArchive ids;
     private final RetentionPolicyStore policies;
-    /** How often a failure that goes on is logged again. */
-    private static final long REPEAT_REPORT_NANOS = TimeUnit.MINUTES.toNanos(1);
-
     private final long retainVersions;
     private final long intervalNanos;
     private final Thread thread;
