@@ -10,10 +10,13 @@ import java.nio.channels.SocketChannel;
  * socket would block, arm one-shot interest with the poller and park until it is ready, timed out or closed.
  */
 final class ChannelIo {
-    /** Thrown when a wait ends by deadline; {@link #idle} tells whether a request was in progress. */
+    /** Thrown when a wait ends by deadline; {@link #write} tells a stalled write from a request not arriving. */
     static final class TimeoutException extends IOException {
-        TimeoutException() {
-            super("timed out", null);
+        final boolean write;
+
+        TimeoutException(boolean write) {
+            super(write ? "write timed out" : "read timed out", null);
+            this.write = write;
         }
 
         @Override
@@ -83,7 +86,7 @@ final class ChannelIo {
 
     private void awaitOrThrow(int ops, long deadline) throws IOException {
         int s = conn.await(ops, deadline);
-        if (s == Connection.TIMED_OUT) throw new TimeoutException();
+        if (s == Connection.TIMED_OUT) throw new TimeoutException(ops == SelectionKey.OP_WRITE);
         if (s == Connection.CLOSED) throw new ClosedByServerException();
     }
 }

@@ -307,8 +307,9 @@ final class Connection implements Runnable, Exchange {
             sendError(e.error);
             return false;
         } catch (ChannelIo.TimeoutException e) {
-            server.metrics().timeout(responded ? "write" : "request");
-            if (!responded) {
+            server.metrics().timeout(e.write ? "write" : "request");
+            // A client that takes no answers gets no further one; a request that did not arrive in time gets 408.
+            if (!e.write && !responded) {
                 sendError(new HttpException(408, "request_timeout", "request not received within "
                     + TimeUnit.NANOSECONDS.toSeconds(server.requestTimeoutNanos()) + " s"));
             }
@@ -404,8 +405,18 @@ final class Connection implements Runnable, Exchange {
                     throw HttpException.headersTooLarge("request head exceeds the read buffer");
                 }
             }
+            flushHeldAnswers();
             if (input.read(io, requestDeadline) < 0) return -1;
         }
+    }
+
+    /**
+     * Before a read that may wait for the client: answers held back to go out with the next pipelined request's
+     * (see {@link #serveOne}) are sent now, or a client whose writes end partway into its next request would get
+     * them only once that request completes, up to {@code request_timeout_sec} later.
+     */
+    private void flushHeldAnswers() throws IOException {
+        if (!out.isEmpty()) flush();
     }
 
     /**
@@ -436,6 +447,7 @@ final class Connection implements Runnable, Exchange {
                 Thread.yield(); // let the other connections' threads run (a no-op when none is waiting)
             }
             bodyPos = input.reclaimBody(headEnd, bodyPos);
+            flushHeldAnswers();
             long deadline = Math.min(requestDeadline,
                 BodyBudget.paceDeadline(reservedKiB, reservedAt, decoded, server.requestTimeoutNanos()));
             int n;

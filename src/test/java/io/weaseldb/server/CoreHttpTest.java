@@ -19,6 +19,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The HTTP/1.1 behaviour of a running server, through real sockets on loopback. */
 class CoreHttpTest {
@@ -158,6 +160,21 @@ class CoreHttpTest {
             assertEquals(400, error.status());
             assertEquals("close", error.header("Connection"));
             assertTrue(c.closedByServer());
+        }
+    }
+
+    /**
+     * Answers held back to go out with the next pipelined request's are sent once that request's rest has to be
+     * waited for (its head or its body cut by the client's write), not when it completes: the 3 s read timeout
+     * is well inside the 10 s request timeout that would otherwise release them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"G", "GET /ok HTTP/1.1\r\nHo", "\r", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nse"})
+    void answersAreNotHeldWhileTheNextRequestIsIncomplete(String cut) throws Exception {
+        try (RawClient c = new RawClient(srv.port, 3_000)) {
+            c.send(get("/ok") + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nsent" + cut);
+            assertEquals("OK", c.read().bodyText());
+            assertEquals("sent", c.read().bodyText());
         }
     }
 
