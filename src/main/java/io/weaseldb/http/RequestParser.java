@@ -539,10 +539,12 @@ public final class RequestParser {
             if (h.contentLength >= 0) throw HttpException.badRequest("both Content-Length and Transfer-Encoding");
             if (!http11) throw HttpException.badRequest("Transfer-Encoding in an HTTP/1.0 request");
             if (codingMalformed) throw HttpException.badRequest("malformed Transfer-Encoding (one token per coding)");
-            if (codingUnknown) throw HttpException.notImplemented("only the chunked transfer coding is supported");
+            // Framing first: without chunked last, exactly once, the body's length cannot be known, and RFC 9112
+            // §6.3 requires 400 whatever the other codings are. Only a well-framed request with a coding we lack is 501.
             if (chunkedCount != 1 || !lastCodingChunked) {
                 throw HttpException.badRequest("Transfer-Encoding must end with chunked, exactly once");
             }
+            if (codingUnknown) throw HttpException.notImplemented("only the chunked transfer coding is supported");
             h.chunked = true;
         }
         if (h.contentLength > limits.maxBodyBytes()) {

@@ -502,12 +502,20 @@ class RequestParserTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"gzip", "gzip, chunked", "deflate, chunked", "compress", "identity", "x-custom, chunked",
-            "chunked, gzip", "chunked, identity"})
-        void otherCodingsAre501(String codings) {
+        @ValueSource(strings = {"gzip, chunked", "deflate, chunked", "x-custom, chunked", "identity, chunked"})
+        void otherCodingsBeforeChunkedAre501(String codings) {
             Result r = feed(withFields("Host: a", "Transfer-Encoding: " + codings));
             assertEquals(501, r.status(), r::toString);
             assertEquals("not_implemented", r.code());
+        }
+
+        /** RFC 9112 §6.3: chunked not final means the length cannot be known: 400, whatever the other codings. */
+        @ParameterizedTest
+        @ValueSource(strings = {"gzip", "compress", "identity", "chunked, gzip", "chunked, identity", "gzip, chunked, gzip"})
+        void withoutChunkedLastUnknownCodingsAre400(String codings) {
+            Result r = feed(withFields("Host: a", "Transfer-Encoding: " + codings));
+            assertEquals(400, r.status(), r::toString);
+            assertEquals("bad_request", r.code());
         }
 
         @Test
