@@ -198,6 +198,9 @@ final class Connection implements Runnable, Exchange {
                     if (!got) {
                         int s = await(SelectionKey.OP_READ, idleDeadline);
                         if (s == TIMED_OUT) {
+                            // No longer idle before anything else parks: the poller takes an idle connection's read
+                            // buffer back, and the 408's linger below reads into it.
+                            idle = false;
                             if (first) {
                                 server.metrics().timeout("request");
                                 requestStart = System.nanoTime();

@@ -48,6 +48,35 @@ class LimitsAndLifecycleTest {
         }
     }
 
+    /**
+     * After a silent connection's 408 the server reads (and drops) what it still sends for a while, so that closing
+     * does not reset the answer away. That read must not go into a buffer the poller has meanwhile taken back as
+     * an idle connection's and handed to another connection: the other connection then parsed the first one's
+     * bytes as its own request (the concurrency review's finding). The pauses only give the poller's 100 ms scan
+     * and the second connection time to open that window; the assertions do not depend on them.
+     */
+    @Test
+    void bytesAfterA408NeverReachAnotherConnection() throws Exception {
+        try (TestServer srv = TestServer.start("request_timeout_sec = 1\n")) {
+            for (int attempt = 0; attempt < 3; attempt++) {
+                try (RawClient silent = new RawClient(srv.port)) {
+                    assertEquals(408, silent.read().status());
+                    Thread.sleep(300);
+                    try (RawClient other = new RawClient(srv.port, 5_000)) {
+                        other.send("GET ");
+                        Thread.sleep(150);
+                        silent.send("/secret-of-the-silent-one HTTP/1.1\r\nHost: a\r\n\r\n");
+                        Thread.sleep(150);
+                        RawClient.Response r = other.send("/ok HTTP/1.1\r\nHost: c\r\n\r\n").read();
+                        assertEquals(200, r.status(), r.bodyText());
+                        assertEquals("OK", r.bodyText());
+                    }
+                }
+            }
+            srv.awaitNoConnections();
+        }
+    }
+
     @Test
     void idleKeepAliveConnectionIsClosedWithoutAResponse() throws Exception {
         try (TestServer srv = TestServer.start("keepalive_timeout_sec = 1\n")) {
