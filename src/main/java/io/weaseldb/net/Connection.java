@@ -103,14 +103,21 @@ final class Connection implements Runnable, Exchange {
     /** Arms one-shot interest and parks until the poller reports readiness, a deadline or a close. */
     int await(int ops, long deadlineNanos) {
         ackWake();
-        signal = 0;
+        // Deadline first: a scan that sees this wait's signal = 0 (or ops) then reads this wait's deadline, never
+        // the last one's, and cannot time out a connection that is being served.
         deadline = deadlineNanos;
+        signal = 0;
         waitingOps = ops; // volatile write after deadline: the poller's scan reads ops first, then deadline
         try {
             poller.arm(key, ops);
         } catch (CancelledKeyException closed) {
             waitingOps = 0;
             return CLOSED; // closed under us (abort, server stop)
+        }
+        if (poller.stopped()) {
+            // Its last act closes every connection, but that wake may have come before signal = 0 above erased it.
+            waitingOps = 0;
+            return CLOSED;
         }
         int s;
         while ((s = signal) == 0 && !aborted) LockSupport.park(this);

@@ -67,7 +67,7 @@ final class Poller implements Runnable {
     final Consumer<Thread> waker = this::wakeLater;
     /** {@link #onReady} as one reference: a method reference in the select call would be a new object per round. */
     private final Consumer<SelectionKey> onReady = this::onReady;
-    private long nextScan;
+    private volatile long nextScan;  // drain() sets it from another thread
 
     Poller(int index) throws IOException {
         this.selector = Selector.open();
@@ -192,6 +192,11 @@ final class Poller implements Runnable {
         nextScan = 0;
         wakeIfSleeping();
         selector.wakeup();
+    }
+
+    /** True once the loop has ended: nothing will wake a connection that waits from now on. */
+    boolean stopped() {
+        return stopped;
     }
 
     void stop() {
