@@ -293,8 +293,11 @@ public final class CommitPipeline {
         }
 
         private void answerBatch() {
-            for (int i = 0, n = toAnswer.size(); i < n; i++) respond(toAnswer.get(i), 0, false);
-            toAnswer.clear();
+            try {
+                for (int i = 0, n = toAnswer.size(); i < n; i++) respond(toAnswer.get(i), 0, false);
+            } finally {
+                toAnswer.clear();  // never answered again with the next batch, whatever escaped
+            }
         }
 
         private void persist(Event e, boolean endOfBatch) {
@@ -359,6 +362,25 @@ public final class CommitPipeline {
 
     private void respond(Event e, long seq, boolean endOfBatch) {
         Ticket r = e.ticket;
+        try {
+            decideAnswer(e, r);
+        } catch (RuntimeException ex) {
+            // The connection waiting on this ticket is answered whatever happened (never left parked, and a batch's
+            // later events still answered), with a 500 that claims nothing about the outcome.
+            System.err.println("weaseldb: building a commit pipeline answer failed: " + ex);
+            ex.printStackTrace();
+            r.status = 500;
+            r.body = ANSWER_FAILED;
+        } finally {
+            // Drop references held by the slot so a reused ring does not pin request bodies.
+            e.request = null;
+            e.payload = null;
+            e.ticket = null;
+            r.complete();
+        }
+    }
+
+    private void decideAnswer(Event e, Ticket r) {
         if (e.kind == Kind.STATUS ? e.status == null : e.outcome.kind() == null) {
             // The resolve stage threw (logged there): answer without claiming anything. If it had taken a version,
             // resolve() has already stopped the pipeline from committing (see there).
@@ -384,12 +406,11 @@ public final class CommitPipeline {
                 if (c != null) c.increment();
             }
         }
-        // Drop references held by the slot so a reused ring does not pin request bodies.
-        e.request = null;
-        e.payload = null;
-        e.ticket = null;
-        r.complete();
     }
+
+    private static final byte[] ANSWER_FAILED = CommitResponses.error("internal_error",
+        "the answer could not be built (see the server log); this response says nothing about the outcome:"
+            + " GET /v1/status with the request id tells it");
 
     private static final byte[] UNDECIDED = CommitResponses.error("internal_error",
         "the request could not be resolved and was not committed; see the server log");
