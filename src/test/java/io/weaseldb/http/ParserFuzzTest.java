@@ -36,6 +36,8 @@ class ParserFuzzTest {
         "GET http://h:1/p?q=1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n",
         "\r\nOPTIONS * HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
         "PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nokGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+        // A request line just under SMALL's 48 bytes: a byte or two inserted makes it a 414.
+        "GET /near/the/small/limit/of/lines123 HTTP/1.1\r\nHost: h\r\n\r\n",
     };
 
     /** Bytes that matter to the grammar, so mutations reach deep states rather than failing at once. */
