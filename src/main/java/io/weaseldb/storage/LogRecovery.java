@@ -75,7 +75,9 @@ final class LogRecovery {
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(logDir)) {
             for (Path p : dir) {
                 if (LogFormat.parseFileName(p) > 0) files.add(p);
-                else if (!VersionMark.isOwnFile(p)) LOG.log(Level.WARNING, "ignoring unexpected file in commit log directory: " + p);
+                else if (!VersionMark.isOwnFile(p) && !SegmentSpare.isSpare(p)) {
+                    LOG.log(Level.WARNING, "ignoring unexpected file in commit log directory: " + p);
+                }
             }
         }
         files.sort(Comparator.comparingLong(LogFormat::parseFileName));

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Segment files written full of zeros before any record goes in. An fdatasync of a file whose size and blocks
@@ -16,17 +17,25 @@ import java.nio.file.StandardOpenOption;
  * pre-zeroed file against 257 µs into a growing one, and every durable commit waits for one.
  *
  * <p>{@link #preallocateActive} zero-fills the active segment in place (at open, before anything is appended). For the
- * segments after it, one spare file ({@value #NAME} in the log directory) is prepared on a background thread
- * (64 MiB of zeros and a force take ≈ 60 ms here: too long to stall the persist stage at every roll) and
- * {@link #take}n at the next roll: its header is written and it is renamed to the new segment's name. When no
- * spare is ready the log creates a plain file, as without this class. A leftover spare is deleted at open.
+ * segments after it, one spare file ({@code next-segment-N.spare} in the log directory, N counting the spares
+ * this process prepared) is prepared on a background thread (64 MiB of zeros and a force take ≈ 60 ms here: too
+ * long to stall the persist stage at every roll) and {@link #take}n at the next roll: its header is written and it
+ * is renamed to the new segment's name. When no spare is ready the log creates a plain file, as without this
+ * class. Leftover spares are deleted at open.
+ *
+ * <p>Each spare has a name of its own and travels with it ({@link Prepared}), handed over by one atomic swap: the
+ * file a roll renames is always the file of the channel it will write, never one that merely sits at a shared
+ * name. (With one shared name, a spare created in its place would be renamed into the segment while the records
+ * went into the unlinked file behind the taken channel: lost at the next crash. The log also checks each renamed
+ * segment's header through its new name before appending.)
  *
  * <p>Recovery treats an all-zero tail as the end of a segment ({@link LogRecovery}), and a roll truncates the
  * finished segment to its records before the next segment exists, so earlier segments stay exact.
  */
 final class SegmentSpare implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SegmentSpare.class.getName());
-    static final String NAME = "next-segment.spare";
+    private static final String PREFIX = "next-segment";
+    private static final String SUFFIX = ".spare";
     private static final int CHUNK = 1 << 20;
     /** Larger segments are not preallocated: zero-filling one would take the disk for seconds to minutes. */
     static final long MAX_PREALLOCATED_BYTES = 1L << 30;
@@ -36,27 +45,39 @@ final class SegmentSpare implements AutoCloseable {
         return fsync && segmentBytes <= MAX_PREALLOCATED_BYTES;
     }
 
-    private final Path path;
+    /** A prepared spare: its file and the channel open on it, handed over together. */
+    private record Prepared(Path file, FileChannel channel) { }
+
+    private final Path logDir;
     private final long bytes;
-    /** The prepared spare, open; null while none is ready. Written by the preparer, taken by the log's writer. */
-    private volatile FileChannel ready;
+    /** The prepared spare; null while none is ready. Set by the preparer, taken (swapped out) by the log's writer. */
+    private final AtomicReference<Prepared> ready = new AtomicReference<>();
     private Thread preparer;  // writer thread only
+    private long prepared;    // writer thread only: spares started, for their names
     private volatile boolean closed;
     private volatile boolean warnedFull;
 
     SegmentSpare(Path logDir, long bytes) {
-        this.path = logDir.resolve(NAME);
+        this.logDir = logDir;
         this.bytes = bytes;
     }
 
     /** True when a spare is prepared and the next roll will take it (for tests). */
     boolean isReady() {
-        return ready != null;
+        return ready.get() != null;
     }
 
-    /** Deletes a spare a previous process left behind (it never held records). */
+    /** True for a spare's file name (this process's or a previous one's). */
+    static boolean isSpare(Path file) {
+        String n = file.getFileName().toString();
+        return n.startsWith(PREFIX) && n.endsWith(SUFFIX);
+    }
+
+    /** Deletes the spares a previous process left behind (they never held records). */
     static void deleteLeftover(Path logDir) throws IOException {
-        Files.deleteIfExists(logDir.resolve(NAME));
+        try (var files = Files.newDirectoryStream(logDir, SegmentSpare::isSpare)) {
+            for (Path f : files) Files.deleteIfExists(f);
+        }
     }
 
     /**
@@ -89,39 +110,44 @@ final class SegmentSpare implements AutoCloseable {
      * {@link #take} (so a preparation that failed, or found the disk too full, is tried again). Writer thread only.
      */
     void prepareAsync() {
-        if (closed || ready != null || (preparer != null && preparer.isAlive())) return;
-        preparer = Thread.ofPlatform().name("weaseldb-segment-spare").daemon(true).start(this::prepare);
+        if (closed || ready.get() != null || (preparer != null && preparer.isAlive())) return;
+        Path file = logDir.resolve(PREFIX + "-" + ++prepared + SUFFIX);
+        preparer = Thread.ofPlatform().name("weaseldb-segment-spare").daemon(true).start(() -> prepare(file));
     }
 
-    private void prepare() {
+    private void prepare(Path file) {
         FileChannel ch = null;
         try {
-            Files.deleteIfExists(path);
             // Never let the spare take the room the active segment's records need: on a nearly full disk that
             // would turn a spare we could do without into a failed append, which stops all commits.
-            if (!roomFor(path.getParent(), 2 * bytes)) {
+            if (!roomFor(logDir, 2 * bytes)) {
                 if (!warnedFull) {
                     warnedFull = true;
                     LOG.log(Level.WARNING, "less than two segments (" + 2 * bytes + " bytes) free for the commit log in "
-                            + path.getParent() + ": new segments are not preallocated (slower fsyncs) until there is");
+                            + logDir + ": new segments are not preallocated (slower fsyncs) until there is");
                 }
                 return;
             }
-            ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
             fill(ch, bytes, true);
             if (!closed) {
-                ready = ch;
+                Prepared displaced = ready.getAndSet(new Prepared(file, ch));
+                if (displaced != null) discard(displaced);  // never expected: a spare is prepared only when none is ready
                 return;
             }
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "could not prepare a spare commit log segment (" + path + "); the next segment"
+            LOG.log(Level.WARNING, "could not prepare a spare commit log segment (" + file + "); the next segment"
                     + " will grow as it is written, with slower fsyncs: " + e);
         }
-        closeQuietly(ch);
+        discard(new Prepared(file, ch));  // a partial spare must not keep the room it took
+    }
+
+    private static void discard(Prepared p) {
+        closeQuietly(p.channel());
         try {
-            Files.deleteIfExists(path);  // a partial spare must not keep the room it took
+            Files.deleteIfExists(p.file());
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "could not delete the partial spare commit log segment " + path + ": " + e);
+            LOG.log(Level.WARNING, "could not delete the spare commit log segment " + p.file() + ": " + e);
         }
     }
 
@@ -141,18 +167,18 @@ final class SegmentSpare implements AutoCloseable {
      * not be used or its preparation failed). Writer thread only.
      */
     FileChannel take(Segment segment) {
-        FileChannel ch = ready;
-        ready = null;
+        Prepared p = ready.getAndSet(null);  // a swap: a spare set at the same moment is either taken or stays ready
         try {
-            if (ch == null) return null;
+            if (p == null) return null;
+            FileChannel ch = p.channel();
             ByteBuffer header = LogFormat.encodeHeader(segment.firstVersion);
             while (header.hasRemaining()) ch.write(header, header.position());
             ch.position(LogFormat.HEADER_BYTES);
-            Files.move(path, segment.path, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(p.file(), segment.path, StandardCopyOption.ATOMIC_MOVE);
             return ch;
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "could not use the spare commit log segment " + path + ": " + e);
-            closeQuietly(ch);
+            LOG.log(Level.WARNING, "could not use the spare commit log segment " + p.file() + ": " + e);
+            discard(p);
             return null;
         } finally {
             prepareAsync();
@@ -192,10 +218,8 @@ final class SegmentSpare implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        FileChannel ch = ready;
-        ready = null;
-        closeQuietly(ch);
-        Files.deleteIfExists(path);
+        Prepared p = ready.getAndSet(null);
+        if (p != null) discard(p);
     }
 
     private static void closeQuietly(FileChannel ch) {

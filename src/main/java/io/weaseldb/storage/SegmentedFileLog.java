@@ -352,6 +352,7 @@ public final class SegmentedFileLog implements CommitLog {
         Segment next = new Segment(logDir.resolve(LogFormat.fileName(nextVersion)), nextVersion, opts.indexInterval());
         FileChannel channel = spare == null ? null : spare.take(next);
         if (channel != null) {
+            requireOwnHeader(next);
             forceDirectory(logDir, fsyncTimer);  // the renamed spare's entry (spare != null only with fsync)
         } else {
             channel = createSegmentFile(next, logDir, opts.fsync(), fsyncTimer);
@@ -371,6 +372,23 @@ public final class SegmentedFileLog implements CommitLog {
         // Once the segment is durable (a mark ahead of the segments would refuse a log that lost nothing), and once
         // the roll is complete here: a failure to write it fails the sync like any other I/O error.
         VersionMark.NEWEST_SEGMENT.write(logDir, nextVersion, opts.fsync());
+    }
+
+    /**
+     * The file that now bears the new segment's name must be the one its channel writes, or the records would go
+     * into a file no name leads to and be lost at the next crash. Read through the name, its header must be the
+     * one just written through the channel: a single read per roll, and the log fails rather than write blind.
+     */
+    private static void requireOwnHeader(Segment segment) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(LogFormat.HEADER_BYTES);
+        try (FileChannel ch = FileChannel.open(segment.path, StandardOpenOption.READ)) {
+            LogRecovery.readFully(ch, header, 0);
+        }
+        String problem = LogFormat.checkHeader(header, segment.firstVersion);
+        if (problem != null) {
+            throw new IOException(segment.path + " is not the spare segment file the roll renamed to it (" + problem
+                + "): refusing to append where no file name leads");
+        }
     }
 
     /**

@@ -28,8 +28,10 @@ class SegmentPreallocationTest {
     @TempDir
     Path dir;
 
-    private Path spare() {
-        return dir.resolve(SegmentedFileLog.LOG_DIR).resolve(SegmentSpare.NAME);
+    private List<Path> spares() throws IOException {
+        try (var files = Files.list(dir.resolve(SegmentedFileLog.LOG_DIR))) {
+            return files.filter(SegmentSpare::isSpare).toList();
+        }
     }
 
     private static void awaitSpare(SegmentedFileLog log) throws InterruptedException {
@@ -47,7 +49,7 @@ class SegmentPreallocationTest {
         }
         Path only = segmentFiles(dir).get(0);
         assertEquals(SEGMENT, Files.size(only));
-        assertFalse(Files.exists(spare()), "close deletes the spare");
+        assertEquals(List.of(), spares(), "close deletes the spare");
         try (SegmentedFileLog log = open(dir, FSYNC)) {
             assertEquals(5, log.lastVersion());
             assertEquals(SEGMENT, Files.size(only), "the zero tail is kept, not cut");
@@ -81,6 +83,58 @@ class SegmentPreallocationTest {
         try (SegmentedFileLog log = open(dir, FSYNC)) {
             assertEquals(v, log.lastVersion());
             assertReads(log, 1, v);
+        }
+    }
+
+    /**
+     * If the file at the spare's name is ever not the file of the spare's channel (here: replaced behind the log's
+     * back), the roll must not append to the channel: its records would go into a file no name leads to, lost at the
+     * next crash. The log fails instead, and what it acknowledged before is all there after a restart. (This was
+     * the only way found for the state a DiskFullIT run left: a segment file whose header named the next segment.)
+     */
+    @Test
+    void aRollWhoseRenamedSpareIsNotItsOwnFileFailsRatherThanWriteBlind() throws Exception {
+        long v = 0;
+        try (SegmentedFileLog log = open(dir, FSYNC)) {
+            awaitSpare(log);
+            List<Path> spares = spares();
+            assertEquals(1, spares.size(), spares::toString);
+            Path spare = spares.get(0);
+            Files.delete(spare);  // the prepared channel's file is now unlinked...
+            Files.write(spare, new byte[(int) SEGMENT]);  // ...and another file sits at its name
+            int segments = log.segmentCount();
+            IOException refused = null;
+            while (refused == null && log.segmentCount() == segments) {
+                try {
+                    appendRange(log, v + 1, v + 1);
+                    v++;
+                } catch (IOException e) {
+                    refused = e;
+                }
+            }
+            assertTrue(refused != null && refused.getMessage().contains("is not the spare segment file"),
+                "the roll went on with " + log.segmentCount() + " segments: " + refused);
+        }
+        try (SegmentedFileLog log = open(dir, FSYNC)) {
+            assertEquals(v, log.lastVersion());
+            assertReads(log, 1, v);
+            appendRange(log, v + 1, v + 3);  // and the log goes on from there
+            assertReads(log, 1, v + 3);
+        }
+    }
+
+    @Test
+    void sparesLeftBehindAreDeletedAtOpen() throws IOException {
+        try (SegmentedFileLog log = open(dir, FSYNC)) {
+            appendRange(log, 1, 2);
+        }
+        Path logDir = dir.resolve(SegmentedFileLog.LOG_DIR);
+        Files.write(logDir.resolve("next-segment.spare"), new byte[16]);  // the name before spares had numbers
+        Files.write(logDir.resolve("next-segment-7.spare"), new byte[16]);
+        try (SegmentedFileLog log = open(dir, FSYNC)) {
+            assertTrue(spares().stream().noneMatch(p -> p.getFileName().toString().matches("next-segment(-7)?\\.spare")),
+                spares()::toString);
+            assertReads(log, 1, 2);
         }
     }
 
