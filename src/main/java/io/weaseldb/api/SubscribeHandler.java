@@ -125,5 +125,10 @@ public final class SubscribeHandler implements Handler {
         public void wake(Thread t) {
             ex.threadWaker().accept(t);
         }
+
+        @Override
+        public void yieldToOthers() {
+            ex.yieldToOthers();
+        }
     }
 }

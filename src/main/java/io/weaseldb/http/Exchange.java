@@ -60,6 +60,12 @@ public interface Exchange {
      */
     Consumer<Thread> threadWaker();
 
+    /**
+     * Lets other connections run before this one goes on: for a handler that produces or consumes a lot without ever
+     * blocking (virtual threads are not time-sliced). Call only on the connection's own thread.
+     */
+    void yieldToOthers();
+
     /** Per-connection state a handler keeps across requests (e.g. a reusable pipeline completion); null at first. */
     Object attachment();
 

@@ -24,4 +24,9 @@ public interface StreamControl {
     default void wake(Thread t) {
         java.util.concurrent.locks.LockSupport.unpark(t);
     }
+
+    /** Lets other threads run between batches of a stream that never blocks (over HTTP: see {@code Exchange#yieldToOthers}). */
+    default void yieldToOthers() {
+        Thread.yield();
+    }
 }

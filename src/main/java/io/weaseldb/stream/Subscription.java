@@ -100,7 +100,7 @@ public final class Subscription {
                     keepaliveAt = System.nanoTime() + feed.keepaliveNanos();
                     // A full batch with more to come (a replay catching up): let other connections run between
                     // batches, as virtual threads are not time-sliced and a fast reader never blocks our writes.
-                    if (next <= newest.version) Thread.yield();
+                    if (next <= newest.version) control.yieldToOthers();
                     continue;
                 }
                 if (unflushed) { // end of a batch: nothing more to send right now

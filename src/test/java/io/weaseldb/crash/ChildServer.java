@@ -14,11 +14,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** {@code java -jar weaseldb.jar --config <temp>} with fsync on, as a child process; its output kept for failure messages. */
-final class ChildServer {
+public final class ChildServer {
     private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)");
 
-    final Process process;
-    final int port;
+    public final Process process;
+    public final int port;
     private final StringBuffer output;
 
     private ChildServer(Process process, int port, StringBuffer output) {
@@ -27,7 +27,7 @@ final class ChildServer {
         this.output = output;
     }
 
-    static ChildServer start(Path tmp, Path data, String name) throws Exception {
+    public static ChildServer start(Path tmp, Path data, String name) throws Exception {
         return start(tmp, data, name, "");
     }
 
@@ -80,7 +80,7 @@ final class ChildServer {
     }
 
     /** SIGKILL: no shutdown hook, no drain, no final fsync. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the child did not die");
     }
