@@ -213,7 +213,11 @@ final class Connection implements Runnable, Exchange {
                     readFirst = false;
                     if (!got) {
                         int s = await(SelectionKey.OP_READ, idleDeadline);
-                        if (s == TIMED_OUT) {
+                        // A request may have arrived as the deadline passed: the process was stopped (SIGSTOP, a
+                        // long pause) and the poller's deadline scan ran before it saw the socket ready. It is
+                        // served, not dropped with its connection.
+                        boolean arrivedLate = s == TIMED_OUT && readIntoFresh();
+                        if (s == TIMED_OUT && !arrivedLate) {
                             // No longer idle before anything else parks: the poller takes an idle connection's read
                             // buffer back, and the 408's linger below reads into it.
                             idle = false;
@@ -231,7 +235,7 @@ final class Connection implements Runnable, Exchange {
                             // Draining: a request whose bytes already arrived is in flight, not idle; serve it.
                             return readIntoFresh() && startRequest();
                         }
-                        if (!readIntoFresh()) continue;
+                        if (!arrivedLate && !readIntoFresh()) continue;
                     }
                     dropEmptyLines();
                     if (input.hasUnconsumed()) break;

@@ -33,6 +33,11 @@ public final class ChildServer {
 
     /** {@code storageTail}: more lines after the [storage] table's own (more storage keys, then other tables). */
     static ChildServer start(Path tmp, Path data, String name, String storageTail) throws Exception {
+        return start(tmp, data, name, storageTail, "");
+    }
+
+    /** {@code httpKeys}: more [http] keys. */
+    public static ChildServer start(Path tmp, Path data, String name, String storageTail, String httpKeys) throws Exception {
         String jar = System.getProperty("weaseldb.jar");
         assertTrue(jar != null && Files.isRegularFile(Path.of(jar)), "system property weaseldb.jar: " + jar
             + " (run through failsafe after package)");
@@ -44,11 +49,11 @@ public final class ChildServer {
             port = 0
             network_threads = 1
             drain_timeout_sec = 1
-            [storage]
+            %s[storage]
             data_dir = "%s"
             fsync = true
             segment_bytes = 65536
-            """.formatted(data.toString().replace("\\", "\\\\")) + storageTail);
+            """.formatted(httpKeys, data.toString().replace("\\", "\\\\")) + storageTail);
         // The JFR repository a SIGKILL leaves behind goes into the test's own temp dir, not the shared /tmp.
         Path jvmTmp = Files.createDirectories(tmp.resolve("jvm-tmp"));
         Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + jvmTmp,
