@@ -146,7 +146,7 @@ public final class NetServer {
                 Connection c = new Connection(this, p, ch);
                 Thread t = Thread.ofVirtual().unstarted(c);
                 c.thread = t;
-                t.start();
+                p.startLater(t);  // in turn with the poller's wake-ups: see there
             } catch (IOException | RuntimeException e) {
                 open.decrementAndGet();
                 closeQuietly(ch);

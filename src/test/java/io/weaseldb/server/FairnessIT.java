@@ -75,6 +75,44 @@ class FairnessIT {
         }
     }
 
+    /**
+     * New connections take their turn with the rest: a new connection's thread used to reach the scheduler from
+     * the accept thread, and the one carrier kept serving the poller's wake-ups first while they kept coming
+     * (16 clients scraping /metrics without pause: 12 s for a new connection's first answer).
+     */
+    @Test
+    void newConnectionsAreServedBesideAFloodOfExpensiveRequests() throws Exception {
+        ChildServer srv = ChildServer.start(tmp, tmp.resolve("data"), "metrics-flood");
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<Thread> flood = new ArrayList<>();
+        try {
+            for (int i = 0; i < 16; i++) {
+                flood.add(Thread.ofPlatform().daemon().start(() -> {
+                    try (RawClient c = new RawClient(srv.port, 30_000)) {
+                        while (running.get()) c.get("/metrics");
+                    } catch (IOException closed) {
+                        // the server was stopped
+                    }
+                }));
+            }
+            long worst = 0;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+            while (System.nanoTime() < until) {
+                long t0 = System.nanoTime();
+                try (RawClient c = new RawClient(srv.port, 30_000)) {
+                    assertEquals(200, c.get("/ok").status());
+                }
+                worst = Math.max(worst, System.nanoTime() - t0);
+            }
+            assertTrue(worst < TimeUnit.SECONDS.toNanos(2),
+                "a new connection waited " + Duration.ofNanos(worst).toMillis() + " ms for /ok beside 16 clients scraping /metrics");
+        } finally {
+            running.set(false);
+            for (Thread t : flood) t.join();
+            srv.kill();
+        }
+    }
+
     private interface Send {
         void accept(OutputStream out) throws IOException;
     }
