@@ -68,6 +68,7 @@ final class Connection implements Runnable, Exchange {
     private int headEnd;       // body starts here
     private int bodyPos;       // next body byte to decode
     private int reservedKiB;   // this request's share of the server's body budget
+    private boolean holdsLargeHead;  // this request holds one of the server's large-head permits (NetServer#largeHeads)
     private long reservedAt;   // when it was granted: the body's pace is measured from here
     private ByteBuffer outView;
 
@@ -422,6 +423,12 @@ final class Connection implements Runnable, Exchange {
             }
             if (input.isFull()) {
                 if (!input.isLarge()) {
+                    if (!holdsLargeHead) {
+                        if (!server.largeHeads().tryAcquire()) {
+                            throw new HttpException(503, "overloaded", "too many large request heads in progress; retry later");
+                        }
+                        holdsLargeHead = true;
+                    }
                     input.grow(parser);
                 } else {
                     // Unreachable while the parser enforces limits that fit headRoom; refuse rather than overflow.
@@ -718,10 +725,14 @@ final class Connection implements Runnable, Exchange {
         }
     }
 
-    /** Gives this request's share of the body budget back (once: a second call releases nothing). */
+    /** Gives this request's share of the body budget and its large-head permit back (once: a second call releases nothing). */
     private void releaseBodyBudget() {
         server.bodyBudget().release(reservedKiB);
         reservedKiB = 0;
+        if (holdsLargeHead) {
+            holdsLargeHead = false;
+            server.largeHeads().release();
+        }
     }
 
     /**

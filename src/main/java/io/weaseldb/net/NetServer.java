@@ -18,6 +18,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -60,6 +61,7 @@ public final class NetServer {
     private Thread[] acceptors;
     private volatile boolean draining;
     private final BodyBudget bodyBudget;
+    private final Semaphore largeHeads;
     private final int maxConnections;
 
     public NetServer(ServerConfig.Http cfg, Router router, HttpMetrics metrics) {
@@ -81,6 +83,8 @@ public final class NetServer {
         long fileLimit = ConnectionLimit.processFileLimit();
         this.maxConnections = ConnectionLimit.effective(cfg.maxConnections(), fileLimit);
         this.bodyBudget = new BodyBudget(cfg.maxInflightBodyBytes());
+        long headBudget = cfg.maxInflightBodyBytes() > 0 ? cfg.maxInflightBodyBytes() : Runtime.getRuntime().maxMemory() / 8;
+        this.largeHeads = new Semaphore((int) Math.max(16, Math.min(Integer.MAX_VALUE, headBudget / (headRoom + 8192))));
         if (maxConnections < cfg.maxConnections()) {
             System.err.println("weaseldb: WARNING: http.max_connections = " + cfg.maxConnections() + " but this process may"
                 + " open only " + fileLimit + " files; accepting at most " + maxConnections
@@ -90,6 +94,18 @@ public final class NetServer {
     }
 
     BodyBudget bodyBudget() { return bodyBudget; }
+
+    /**
+     * Requests whose head outgrew the small read buffer, at once: each holds a large buffer (32 KiB by default) until
+     * it is answered. Bodies are under {@link #bodyBudget}; heads were not, and about 6,000 connections that sent
+     * 6 KB of head and stalled ran a 256 MiB heap out (the abuse audit). Bounded by the same budget
+     * ({@code max_inflight_body_bytes}, an eighth of the heap by default) in large buffers, at least 16; a head
+     * over it is answered 503 at once.
+     */
+    Semaphore largeHeads() { return largeHeads; }
+
+    /** Large-head permits free now (for tests). */
+    public int largeHeadsAvailable() { return largeHeads.availablePermits(); }
     /** KiB of the request-body budget not held by any request (for tests and the curious). */
     public int bodyBudgetAvailableKiB() { return bodyBudget.availableKiB(); }
 

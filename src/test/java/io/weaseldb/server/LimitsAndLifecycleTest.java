@@ -77,6 +77,40 @@ class LimitsAndLifecycleTest {
         }
     }
 
+    /**
+     * Heads that outgrow the small read buffer hold a large one until answered: at most the body budget's worth
+     * of them at once (here 64 KiB: the floor of 16). Past that a large head is refused 503 at once, ordinary
+     * requests go on, and the permits come back with the stalled heads' connections.
+     */
+    @Test
+    void stalledLargeHeadsAreBoundedAndRefused503() throws Exception {
+        try (TestServer srv = TestServer.start("max_inflight_body_bytes = 65536\nrequest_timeout_sec = 30\n")) {
+            String bigHead = "GET /ok HTTP/1.1\r\nHost: x\r\nX-Pad: " + "p".repeat(6000) + "\r\n";
+            List<RawClient> stalled = new ArrayList<>();
+            try {
+                for (int i = 0; i < 16; i++) stalled.add(new RawClient(srv.port).send(bigHead));  // never finished
+                TestServer.awaitTrue("16 large heads held", Duration.ofSeconds(10),
+                    () -> srv.server.net().largeHeadsAvailable() == 0);
+                try (RawClient c = new RawClient(srv.port)) {
+                    RawClient.Response r = c.send(bigHead + "\r\n").read();
+                    assertEquals(503, r.status(), r.bodyText());
+                    assertTrue(r.bodyText().contains("overloaded"), r.bodyText());
+                    assertEquals("1", r.header("Retry-After"));
+                }
+                try (RawClient c = new RawClient(srv.port)) {
+                    assertEquals(200, c.send(GET_OK).read().status(), "an ordinary request is served meanwhile");
+                }
+            } finally {
+                for (RawClient c : stalled) c.close();
+            }
+            TestServer.awaitTrue("the permits back", Duration.ofSeconds(10), () -> srv.server.net().largeHeadsAvailable() == 16);
+            try (RawClient c = new RawClient(srv.port)) {
+                assertEquals(200, c.send(bigHead + "\r\n").read().status());
+            }
+            srv.awaitNoConnections();
+        }
+    }
+
     @Test
     void idleKeepAliveConnectionIsClosedWithoutAResponse() throws Exception {
         try (TestServer srv = TestServer.start("keepalive_timeout_sec = 1\n")) {
