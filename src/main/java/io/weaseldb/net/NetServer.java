@@ -112,6 +112,9 @@ public final class NetServer {
     /** Connections accepted at most: {@code http.max_connections}, lowered to fit the process's file limit. */
     public int maxConnections() { return maxConnections; }
 
+    /** More than three quarters of {@link #maxConnections} open: connections closing after an error do not linger. */
+    boolean nearConnectionLimit() { return open.get() > maxConnections - maxConnections / 4; }
+
     /** Binds and starts accepting; returns the bound address (the real port when configured as 0). */
     public InetSocketAddress start() throws IOException {
         listener = ServerSocketChannel.open();

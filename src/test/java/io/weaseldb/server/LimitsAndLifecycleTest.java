@@ -111,6 +111,32 @@ class LimitsAndLifecycleTest {
         }
     }
 
+    /**
+     * Near the connection limit a connection closed after an error does not linger (reading what its client still
+     * sends, for up to 2 s) while it counts against the limit: its slot is free as soon as its error is sent.
+     */
+    @Test
+    void nearTheLimitAnErroredConnectionFreesItsSlotAtOnce() throws Exception {
+        try (TestServer srv = TestServer.start("max_connections = 4\n")) {
+            List<RawClient> idle = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) idle.add(new RawClient(srv.port));
+                try (RawClient bad = new RawClient(srv.port)) {
+                    assertEquals(400, bad.send("GET /ok HTTP/1.1\r\nBad Name: 1\r\n\r\n").read().status());
+                    // Its client keeps the socket open: with a linger the slot stayed taken for 2 s.
+                    TestServer.awaitTrue("the errored connection's slot back", Duration.ofSeconds(1),
+                        () -> srv.server.net().openConnections() == 3);
+                    try (RawClient next = new RawClient(srv.port)) {
+                        assertEquals(200, next.send(GET_OK).read().status());
+                    }
+                }
+            } finally {
+                for (RawClient c : idle) c.close();
+            }
+            srv.awaitNoConnections();
+        }
+    }
+
     @Test
     void idleKeepAliveConnectionIsClosedWithoutAResponse() throws Exception {
         try (TestServer srv = TestServer.start("keepalive_timeout_sec = 1\n")) {
