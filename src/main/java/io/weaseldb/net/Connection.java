@@ -410,11 +410,23 @@ final class Connection implements Runnable, Exchange {
         }
     }
 
+    /** A head in a large buffer holds one of the server's large-head permits until answered: 503 when none is free. */
+    private void takeLargeHeadPermit() throws HttpException {
+        if (holdsLargeHead) return;
+        if (!server.largeHeads().tryAcquire()) {
+            throw new HttpException(503, "overloaded", "too many large request heads in progress; retry later");
+        }
+        holdsLargeHead = true;
+    }
+
     /** Below this much room after the head, a small read buffer moves to a large one for the body. */
     private static final int MIN_BODY_ROOM = 1024;
 
     /** Parses the head, reading as needed; returns where the body starts, or -1 at end of stream. */
     private int readHead() throws IOException, HttpException {
+        // A pipelined request left in the large buffer of the one before it: back to a small buffer if it fits,
+        // else it is a large head itself and needs a permit (released with the request before it).
+        if (input.isLarge() && !input.shrinkToSmall()) takeLargeHeadPermit();
         int start = input.start();
         while (true) {
             if (input.end() > start) {
@@ -423,12 +435,7 @@ final class Connection implements Runnable, Exchange {
             }
             if (input.isFull()) {
                 if (!input.isLarge()) {
-                    if (!holdsLargeHead) {
-                        if (!server.largeHeads().tryAcquire()) {
-                            throw new HttpException(503, "overloaded", "too many large request heads in progress; retry later");
-                        }
-                        holdsLargeHead = true;
-                    }
+                    takeLargeHeadPermit();
                     input.grow(parser);
                 } else {
                     // Unreachable while the parser enforces limits that fit headRoom; refuse rather than overflow.

@@ -70,6 +70,24 @@ final class InputBuffer {
     }
 
     /**
+     * Moves the unconsumed bytes of a large buffer to the start of a small one, if they fit, and gives the large
+     * one back. True when the buffer is small (or none) afterwards. Only between requests: the parser holds no
+     * views into the buffer then.
+     */
+    boolean shrinkToSmall() {
+        if (!isLarge()) return true;
+        int n = end - start;
+        if (n > NetServer.SMALL_BUFFER_BYTES) return false;
+        BufferPool.Buf small = smallPool.acquire();
+        System.arraycopy(buf.array, start, small.array, 0, n);
+        buf.release();
+        buf = small;
+        start = 0;
+        end = n;
+        return true;
+    }
+
+    /**
      * Keeps room for a maximal head after the leftover of a pipelined request, by moving it to offset 0. Only a
      * large buffer needs it: a head that reaches a small buffer's end moves to a large one, where it fits from
      * any offset.

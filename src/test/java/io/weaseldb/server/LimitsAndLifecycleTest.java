@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Timeouts, the connection limit and graceful shutdown, each on a server configured for it. */
 class LimitsAndLifecycleTest {
@@ -82,13 +84,21 @@ class LimitsAndLifecycleTest {
      * of them at once (here 64 KiB: the floor of 16). Past that a large head is refused 503 at once, ordinary
      * requests go on, and the permits come back with the stalled heads' connections.
      */
-    @Test
-    void stalledLargeHeadsAreBoundedAndRefused503() throws Exception {
+    @ParameterizedTest(name = "pipelined behind a large request: {0}")
+    @ValueSource(booleans = {false, true})
+    void stalledLargeHeadsAreBoundedAndRefused503(boolean behindALargeRequest) throws Exception {
         try (TestServer srv = TestServer.start("max_inflight_body_bytes = 65536\nrequest_timeout_sec = 30\n")) {
             String bigHead = "GET /ok HTTP/1.1\r\nHost: x\r\nX-Pad: " + "p".repeat(6000) + "\r\n";
+            // Behind a complete large request, the unfinished one is left in that request's large buffer once it is
+            // answered: it must take a permit of its own (the second review's finding: it held the buffer without one).
+            String first = behindALargeRequest ? "GET /ok HTTP/1.1\r\nHost: x\r\nX-Pad: " + "q".repeat(5000) + "\r\n\r\n" : "";
             List<RawClient> stalled = new ArrayList<>();
             try {
-                for (int i = 0; i < 16; i++) stalled.add(new RawClient(srv.port).send(bigHead));  // never finished
+                for (int i = 0; i < 16; i++) {
+                    RawClient c = new RawClient(srv.port).send(first + bigHead);  // the second never finished
+                    stalled.add(c);
+                    if (behindALargeRequest) assertEquals(200, c.read().status());
+                }
                 TestServer.awaitTrue("16 large heads held", Duration.ofSeconds(10),
                     () -> srv.server.net().largeHeadsAvailable() == 0);
                 try (RawClient c = new RawClient(srv.port)) {
