@@ -352,7 +352,12 @@ public final class SegmentedFileLog implements CommitLog {
         Segment next = new Segment(logDir.resolve(LogFormat.fileName(nextVersion)), nextVersion, opts.indexInterval());
         FileChannel channel = spare == null ? null : spare.take(next);
         if (channel != null) {
-            requireOwnHeader(next);
+            try {
+                requireOwnHeader(next);
+            } catch (IOException e) {
+                channel.close();  // the log fails with this: nothing will be written through it
+                throw e;
+            }
             forceDirectory(logDir, fsyncTimer);  // the renamed spare's entry (spare != null only with fsync)
         } else {
             channel = createSegmentFile(next, logDir, opts.fsync(), fsyncTimer);
