@@ -87,18 +87,22 @@ final class LogRecovery {
     /** A scanned segment: its records, and the offset where they end (the file's end, unless it ends in zeros). */
     private record Scan(long records, long end) { }
 
+    /** What is wrong with the segment header {@code ch} starts with, for a segment starting at {@code firstVersion}; null if nothing. */
+    static String headerProblem(FileChannel ch, long firstVersion) throws IOException {
+        long size = ch.size();
+        if (size < LogFormat.HEADER_BYTES) {
+            return "incomplete segment header: " + size + " of " + LogFormat.HEADER_BYTES + " bytes";
+        }
+        ByteBuffer header = ByteBuffer.allocate(LogFormat.HEADER_BYTES);
+        readFully(ch, header, 0);
+        return LogFormat.checkHeader(header, firstVersion);
+    }
+
     /** Validates one segment, fills its index, truncates a torn tail if {@code last}. */
     private static Scan scanSegment(FileChannel ch, Segment segment, boolean last, int maxRecordBytes) throws IOException {
         Path file = segment.path;
         long size = ch.size();
-        String headerProblem;
-        if (size < LogFormat.HEADER_BYTES) {
-            headerProblem = "incomplete segment header: " + size + " of " + LogFormat.HEADER_BYTES + " bytes";
-        } else {
-            ByteBuffer header = ByteBuffer.allocate(LogFormat.HEADER_BYTES);
-            readFully(ch, header, 0);
-            headerProblem = LogFormat.checkHeader(header, segment.firstVersion);
-        }
+        String headerProblem = headerProblem(ch, segment.firstVersion);
         if (headerProblem != null) {
             if (!last) throw new CorruptLogException(file, 0, headerProblem + " (not the last segment)");
             long later = findValidRecord(ch, 0, size, segment.firstVersion, maxRecordBytes);

@@ -385,11 +385,10 @@ public final class SegmentedFileLog implements CommitLog {
      * one just written through the channel: a single read per roll, and the log fails rather than write blind.
      */
     private static void requireOwnHeader(Segment segment) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(LogFormat.HEADER_BYTES);
+        String problem;
         try (FileChannel ch = FileChannel.open(segment.path, StandardOpenOption.READ)) {
-            LogRecovery.readFully(ch, header, 0);
+            problem = LogRecovery.headerProblem(ch, segment.firstVersion);
         }
-        String problem = LogFormat.checkHeader(header, segment.firstVersion);
         if (problem != null) {
             throw new IOException(segment.path + " is not the spare segment file the roll renamed to it (" + problem
                 + "): refusing to append where no file name leads");
