@@ -71,6 +71,11 @@ final class BodyBudget {
         if (reservedKiB > 0) kib.release(reservedKiB);
     }
 
+    /** The whole budget, in bytes. */
+    long totalBytes() {
+        return (long) totalKiB << 10;
+    }
+
     int availableKiB() {
         return kib.availablePermits();
     }

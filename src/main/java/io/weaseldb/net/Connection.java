@@ -347,7 +347,7 @@ final class Connection implements Runnable, Exchange {
             if (!responded) sendError(new HttpException(500, "internal_error", "internal error"));
             return false;
         } finally {
-            releaseBodyBudget();
+            releaseRequestBudgets();
             server.metrics().bytes(io.bytesRead, io.bytesWritten);
             io.bytesRead = io.bytesWritten = 0;
         }
@@ -733,7 +733,7 @@ final class Connection implements Runnable, Exchange {
     }
 
     /** Gives this request's share of the body budget and its large-head permit back (once: a second call releases nothing). */
-    private void releaseBodyBudget() {
+    private void releaseRequestBudgets() {
         server.bodyBudget().release(reservedKiB);
         reservedKiB = 0;
         if (holdsLargeHead) {
@@ -762,7 +762,7 @@ final class Connection implements Runnable, Exchange {
     private void sendError(HttpException e) {
         server.metrics().parseError(e.code());
         closeAfter = true;
-        releaseBodyBudget();  // the request is over: now, not after the linger below (up to 2 s)
+        releaseRequestBudgets();  // the request is over: now, not after the linger below (up to 2 s)
         try {
             if (!responded) {
                 if (parser.head().buffer() == null) routed = false;

@@ -83,8 +83,7 @@ public final class NetServer {
         long fileLimit = ConnectionLimit.processFileLimit();
         this.maxConnections = ConnectionLimit.effective(cfg.maxConnections(), fileLimit);
         this.bodyBudget = new BodyBudget(cfg.maxInflightBodyBytes());
-        long headBudget = cfg.maxInflightBodyBytes() > 0 ? cfg.maxInflightBodyBytes() : Runtime.getRuntime().maxMemory() / 8;
-        this.largeHeads = new Semaphore((int) Math.max(16, Math.min(Integer.MAX_VALUE, headBudget / (headRoom + 8192))));
+        this.largeHeads = new Semaphore((int) Math.max(16, bodyBudget.totalBytes() / largeBuffers.bufferSize()));
         if (maxConnections < cfg.maxConnections()) {
             System.err.println("weaseldb: WARNING: http.max_connections = " + cfg.maxConnections() + " but this process may"
                 + " open only " + fileLimit + " files; accepting at most " + maxConnections
@@ -98,9 +97,9 @@ public final class NetServer {
     /**
      * Requests whose head outgrew the small read buffer, at once: each holds a large buffer (32 KiB by default) until
      * it is answered. Bodies are under {@link #bodyBudget}; heads were not, and about 6,000 connections that sent
-     * 6 KB of head and stalled ran a 256 MiB heap out (the abuse audit). Bounded by the same budget
-     * ({@code max_inflight_body_bytes}, an eighth of the heap by default) in large buffers, at least 16; a head
-     * over it is answered 503 at once.
+     * 6 KB of head and stalled ran a 256 MiB heap out (the abuse audit). As many as fit a budget of the body
+     * budget's size ({@code max_inflight_body_bytes}, an eighth of the heap by default), held apart from it, and at
+     * least 16; a head over it is answered 503 at once.
      */
     Semaphore largeHeads() { return largeHeads; }
 

@@ -166,11 +166,11 @@ final class Poller implements Runnable {
      */
     void wakeLater(Thread t) {
         if (stopped || !wakes.offer(t)) {
-            LockSupport.unpark(t);
+            resume(t);
             return;
         }
         if (stopped) {
-            LockSupport.unpark(t);  // the poller may have drained for the last time before our offer (a double unpark is harmless)
+            resume(t);  // the poller may have drained for the last time before our offer (doing it twice is harmless)
             return;
         }
         wakeIfSleeping();
@@ -184,27 +184,23 @@ final class Poller implements Runnable {
      * without pause, a new connection waited 12 s for its first answer (the abuse audit).
      */
     void startLater(Thread t) {
-        if (stopped || !wakes.offer(t)) {
-            startOnce(t);
-            return;
-        }
-        if (stopped) {
-            startOnce(t);  // the poller may have drained for the last time before our offer
-            return;
-        }
-        wakeIfSleeping();
+        wakeLater(t);  // the same queue: an unstarted thread is started where others are unparked (see resume)
     }
 
     private void drainWakes() {
         Thread t;
-        while ((t = wakes.poll()) != null) {
-            if (t.getState() == Thread.State.NEW) startOnce(t);  // from startLater
-            else LockSupport.unpark(t);
-        }
+        while ((t = wakes.poll()) != null) resume(t);
     }
 
-    /** Starts {@code t} unless another thread just did (startLater and a last drain may both try). */
-    private static void startOnce(Thread t) {
+    /**
+     * Unparks {@code t}, or starts it if it was never started (from {@link #startLater}); a start that another
+     * thread just made (a hand-off and the poller's last drain may both try) is not an error.
+     */
+    private static void resume(Thread t) {
+        if (t.getState() != Thread.State.NEW) {
+            LockSupport.unpark(t);
+            return;
+        }
         try {
             t.start();
         } catch (IllegalThreadStateException alreadyStarted) {
