@@ -600,8 +600,14 @@ final class Connection implements Runnable, Exchange {
         closeAfter = true;
         ResponseHead.write(out, status, contentType, -1, 1, headers);
         metricsRoute().record(h.method().ordinal(), h.method().name(), status, System.nanoTime() - requestStart);
+        // The request is fully read and the stream may last for days: its large-head permit and a large read buffer
+        // go back now, not at the stream's end (subscribers with padded heads would otherwise hold every permit).
+        // Nothing after it is a request (the stream ends the connection), so dropping pipelined bytes loses nothing.
+        boolean head = h.method() == Method.HEAD;
+        releaseRequestBudgets();
+        input.restartEmpty();
         flush();
-        if (h.method() == Method.HEAD) {
+        if (head) {
             // The head is the whole answer: the first body write ends the handler's stream loop.
             return new OutputStream() {
                 @Override

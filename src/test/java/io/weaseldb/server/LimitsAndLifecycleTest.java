@@ -122,6 +122,37 @@ class LimitsAndLifecycleTest {
     }
 
     /**
+     * A subscription lasts as long as its client: a padded head must not keep its large-head permit (or its large
+     * buffer) for that long, or sixteen such subscribers would leave every other large head a 503.
+     */
+    @Test
+    void subscribersWithLargeHeadsGiveTheirPermitsBack() throws Exception {
+        try (TestServer srv = TestServer.start("max_inflight_body_bytes = 65536\n")) {
+            String pad = "X-Pad: " + "p".repeat(6000) + "\r\n";
+            List<RawClient> subscribers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    RawClient c = new RawClient(srv.port).send("GET /v1/subscribe HTTP/1.1\r\nHost: x\r\n" + pad + "\r\n");
+                    subscribers.add(c);
+                    RawClient.Response r = c.read(true);
+                    assertEquals(200, r.status());
+                    assertEquals("text/event-stream", r.header("Content-Type"));
+                }
+                TestServer.awaitTrue("every permit back while 20 subscribers stream", Duration.ofSeconds(10),
+                    () -> srv.server.net().largeHeadsAvailable() == 16);
+                try (RawClient c = new RawClient(srv.port)) {
+                    assertEquals(200, c.send("GET /ok HTTP/1.1\r\nHost: x\r\n" + pad + "\r\n").read().status());
+                }
+                TestServer.awaitTrue("the 20 subscriptions still open", Duration.ofSeconds(10),
+                    () -> srv.server.net().openConnections() == 20);
+            } finally {
+                for (RawClient c : subscribers) c.close();
+            }
+            srv.awaitNoConnections();
+        }
+    }
+
+    /**
      * Near the connection limit a connection closed after an error does not linger (reading what its client still
      * sends, for up to 2 s) while it counts against the limit: its slot is free as soon as its error is sent.
      */
