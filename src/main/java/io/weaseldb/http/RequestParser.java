@@ -120,6 +120,18 @@ public final class RequestParser {
         chunkedCount = 0;
     }
 
+    /**
+     * Counts {@code n} bytes of empty lines that the caller dropped before this request without parsing them
+     * against the same limit as the ones this parser skips, so the limit does not depend on how the bytes arrived.
+     * Returns how many of them fit under it (the caller drops only those and leaves the rest to {@link #parseHead},
+     * which refuses the first byte over).
+     */
+    public int countDroppedLeading(int n) {
+        int fit = Math.max(0, Math.min(n, limits.maxRequestLineBytes() - leadingBytes));
+        leadingBytes += fit;
+        return fit;
+    }
+
     /** True once at least one byte of a request line (not a leading empty line) has been seen. */
     public boolean started() {
         return state != LEADING && state != LEADING_LF;

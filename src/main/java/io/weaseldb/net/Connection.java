@@ -256,11 +256,13 @@ final class Connection implements Runnable, Exchange {
     /**
      * Drops the empty lines (CRLF or bare LF, as the parser skips them) before a request: RFC 9112 §2.2 asks
      * servers to ignore them (some clients send one after a POST body), so they neither start a request nor its
-     * timeout; a keep-alive connection that gets only empty lines stays idle and closes quietly at its idle
-     * deadline. A CR not yet followed by its LF is left to the parser.
+     * timeout. They count against the parser's limit on empty lines before a request, as the ones it skips
+     * itself do (a CR not yet followed by its LF is left to it): past the limit they are left in the buffer and
+     * the parser answers 400, however the bytes were split into reads.
      */
     private void dropEmptyLines() {
-        int p = input.start();
+        int start = input.start();
+        int p = start;
         int end = input.end();
         if (p >= end) return;
         byte[] a = input.array();
@@ -269,7 +271,7 @@ final class Connection implements Runnable, Exchange {
             else if (a[p] == '\r' && end - p >= 2 && a[p + 1] == '\n') p += 2;
             else break;
         }
-        input.consumeTo(p);
+        input.consumeTo(start + parser.countDroppedLeading(p - start));
     }
 
     private boolean startRequest() {

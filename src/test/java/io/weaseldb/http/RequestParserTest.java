@@ -281,6 +281,21 @@ class RequestParserTest {
         }
 
         @Test
+        void emptyLinesTheCallerDroppedCountAgainstTheSameLimit() throws HttpException {
+            HttpLimits limits = new HttpLimits(64, 16384, 1 << 20, 100);
+            RequestParser p = new RequestParser(limits);
+            p.reset();
+            assertEquals(40, p.countDroppedLeading(40));
+            byte[] ok = ("\r\n".repeat(12) + get("/")).getBytes(StandardCharsets.US_ASCII);
+            assertTrue(p.parseHead(ok, 0, ok.length) > 0, "40 dropped + 24 skipped = the limit of 64");
+            p.reset();
+            assertEquals(64, p.countDroppedLeading(100), "only what fits is dropped");
+            assertEquals(0, p.countDroppedLeading(2));
+            byte[] over = "\n".getBytes(StandardCharsets.US_ASCII);
+            assertThrows(HttpException.class, () -> p.parseHead(over, 0, 1));
+        }
+
+        @Test
         void bareCrBeforeRequestLineIs400() {
             assertStatus(400, "\rGET / HTTP/1.1\r\nHost: a\r\n\r\n");
         }

@@ -211,6 +211,43 @@ class LimitsAndLifecycleTest {
         }
     }
 
+    /**
+     * The limit on empty lines before a request does not depend on how they arrive: with the request before them
+     * (the parser skips them), after it in a later read (the connection drops them while idle), or split inside a
+     * CRLF. Before, only the first way was limited (the differential audit).
+     */
+    @ParameterizedTest(name = "split {0}")
+    @ValueSource(strings = {"together", "after the answer", "inside a CRLF"})
+    void emptyLinesBeforeARequestAreLimitedHoweverTheyArrive(String split) throws Exception {
+        try (TestServer srv = TestServer.start("max_request_line_bytes = 1024\n")) {
+            for (int crlfs : new int[] {512, 513}) {
+                String lines = "\r\n".repeat(crlfs);
+                try (RawClient c = new RawClient(srv.port)) {
+                    switch (split) {
+                        case "together" -> c.send(GET_OK + lines + GET_OK);
+                        case "after the answer" -> {
+                            assertEquals(200, c.send(GET_OK).read().status());
+                            c.send(lines + GET_OK);
+                        }
+                        default -> {
+                            assertEquals(200, c.send(GET_OK + lines.substring(0, 301)).read().status());
+                            c.send(lines.substring(301) + GET_OK);
+                        }
+                    }
+                    if (split.equals("together")) assertEquals(200, c.read().status());
+                    RawClient.Response r = c.read();
+                    if (crlfs == 512) {
+                        assertEquals(200, r.status(), "1,024 bytes of empty lines are within the limit");
+                    } else {
+                        assertEquals(400, r.status(), r.bodyText());
+                        assertTrue(r.bodyText().contains("empty lines"), r.bodyText());
+                    }
+                }
+            }
+            srv.awaitNoConnections();
+        }
+    }
+
     @Test
     void connectionsOverTheLimitGet503AndExistingOnesAreUnaffected() throws Exception {
         try (TestServer srv = TestServer.start("max_connections = 3\n")) {
