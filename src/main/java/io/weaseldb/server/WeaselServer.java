@@ -18,6 +18,7 @@ import io.weaseldb.net.NetServer;
 import io.weaseldb.pipeline.PipelineConfig;
 import io.weaseldb.storage.DataDirLock;
 import io.weaseldb.storage.RetentionPolicyStore;
+import io.weaseldb.storage.Directories;
 import io.weaseldb.storage.FileBanJournal;
 import io.weaseldb.storage.FileIdArchive;
 import io.weaseldb.storage.SegmentedFileLog;
@@ -26,7 +27,6 @@ import io.weaseldb.stream.LogRetention;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +61,7 @@ public final class WeaselServer implements AutoCloseable {
         this.cfg = cfg;
         this.metrics = Metrics.create(cfg.metrics().enabled());
         ServerConfig.Storage st = cfg.storage();
-        Files.createDirectories(st.dataDir());
+        Directories.createDurably(st.dataDir(), st.fsync());
         this.lock = DataDirLock.acquire(st.dataDir());
         boolean started = false;
         try {

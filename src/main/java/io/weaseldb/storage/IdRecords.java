@@ -34,10 +34,7 @@ final class IdRecords {
     /** {@code dataDir/name}, created (durably when {@code fsync}) if missing. */
     static Path directory(Path dataDir, String name, boolean fsync) throws IOException {
         Path dir = dataDir.resolve(name);
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            if (fsync) SegmentedFileLog.forceDirectory(dataDir);
-        }
+        Directories.createDurably(dir, fsync);
         return dir;
     }
 

@@ -193,10 +193,7 @@ public final class SegmentedFileLog implements CommitLog {
      */
     public static SegmentedFileLog open(Path dataDir, Options opts, MeterRegistry registry) throws IOException {
         Path logDir = dataDir.resolve(LOG_DIR);
-        if (!Files.isDirectory(logDir)) {
-            Files.createDirectories(logDir);
-            forceDirectory(dataDir); // make the new log directory's entry durable
-        }
+        Directories.createDurably(logDir, true);
         SegmentSpare.deleteLeftover(logDir);
         LogRecovery.Recovered recovered = LogRecovery.recover(logDir, opts.maxRecordBytes(), opts.indexInterval());
         OptionalLong floor = VersionMark.OLDEST.read(logDir);
