@@ -19,9 +19,11 @@ import java.util.List;
  * <p>Rules: segments are ordered by the first version in their names; each must start exactly where the
  * previous one ended; every record's CRC must match and its version must be the previous + 1. A bad record
  * (or a bad header) in the <em>last</em> segment that no valid record follows anywhere later in that file is a
- * torn tail from a crash mid-write: the file is truncated to the last good record and fsynced. Anything else —
- * a bad record with valid data after it, any bad record in an earlier segment, a version gap — throws
- * {@link CorruptLogException}, because dropping it could drop acknowledged commits.
+ * torn tail from a crash mid-write: the file is truncated to the last good record and fsynced. So is a bad record
+ * in the last segment with valid records after it when it shows a write lost at a power failure
+ * ({@link #lostWrite}): the records after such a hole were never acknowledged. Anything else — other damage with
+ * valid data after it, any bad record in an earlier segment, a version gap — throws {@link CorruptLogException},
+ * because dropping it could drop acknowledged commits.
  *
  * <p>A segment may end in zeros: with fsync on, segments are written full of zeros before records go in
  * ({@link SegmentSpare}). Where the rest of a file from a record boundary is all zeros, that is its end (not a
@@ -106,12 +108,14 @@ final class LogRecovery {
         if (headerProblem != null) {
             if (!last) throw new CorruptLogException(file, 0, headerProblem + " (not the last segment)");
             long later = findValidRecord(ch, 0, size, segment.firstVersion, maxRecordBytes);
-            if (later >= 0) {
+            if (later >= 0 && (lostWrite(ch, 0, later) < 0 || versionAt(ch, later, size, maxRecordBytes) < segment.firstVersion)) {
                 throw new CorruptLogException(file, 0, headerProblem + "; a valid record follows at offset " + later);
             }
-            // Crash while the segment was being created: nothing in it was ever acknowledged.
+            // Crash while the segment was being created, or its header's write was lost at a power failure (then
+            // the records found after it came after the last fsync): nothing in it was ever acknowledged.
             LOG.log(Level.WARNING, "commit log recovery: rewriting torn header of " + file + " at offset 0 ("
-                    + size + " bytes discarded): " + headerProblem);
+                    + size + " bytes discarded" + (later >= 0 ? ", among them records written after the last fsync, from"
+                    + " offset " + later : "") + "): " + headerProblem);
             ch.truncate(0);
             ByteBuffer header = LogFormat.encodeHeader(segment.firstVersion);
             while (header.hasRemaining()) ch.write(header, header.position());
@@ -142,16 +146,58 @@ final class LogRecovery {
             if (!last) throw new CorruptLogException(file, bad, scanner.problem() + " (not the last segment)");
             long later = findValidRecord(ch, bad + 1, size, expected, maxRecordBytes);
             if (later >= 0) {
-                throw new CorruptLogException(file, bad, scanner.problem() + "; a valid record follows at offset " + later);
+                long lost = lostWrite(ch, bad, later);
+                long laterVersion = versionAt(ch, later, size, maxRecordBytes);
+                if (lost < 0 || laterVersion < expected) {
+                    throw new CorruptLogException(file, bad, scanner.problem() + "; a valid record follows at offset " + later);
+                }
+                LOG.log(Level.WARNING, "commit log recovery: truncating the unsynced tail of " + file + " at offset " + bad
+                        + " (" + (size - bad) + " bytes discarded, last good version " + (expected - 1) + "): "
+                        + scanner.problem() + ", and its bytes from offset " + lost + " are zeros, a write that never reached"
+                        + " the disk; the records after it (version " + laterVersion + " at offset " + later + " and on) were"
+                        + " written after the last fsync, so none of them was acknowledged");
+            } else {
+                LOG.log(Level.WARNING, "commit log recovery: truncating torn tail of " + file + " at offset " + bad + " ("
+                        + (size - bad) + " bytes discarded, last good version " + (expected - 1) + "): " + scanner.problem());
             }
-            LOG.log(Level.WARNING, "commit log recovery: truncating torn tail of " + file + " at offset " + bad + " ("
-                    + (size - bad) + " bytes discarded, last good version " + (expected - 1) + "): " + scanner.problem());
             ch.truncate(bad);
             ch.force(true);
             end = bad;
             break;
         }
         return new Scan(expected - segment.firstVersion, end);
+    }
+
+    /** The unit a disk writes whole, or not at all, at a power failure. */
+    private static final int SECTOR = 512;
+
+    /**
+     * Where the damage from {@code bad} (a bad record) to {@code later} (the next valid record) shows a write that
+     * never reached the disk, or -1 if it does not. Written after the last fsync, the segment's pages (zeros since
+     * preallocation) may reach the disk in any order before a power failure, so a later page can survive where an
+     * earlier one did not. A lost sector reads as zeros where records cannot have them: from {@code bad} to the end
+     * of its sector (at least a 4-byte length field of 0: no record is that short), or a whole sector from there
+     * to {@code later}'s (records never hold 512 zero bytes in a row: a record's length is never 0 and its payload
+     * is JSON). Every record at or after such a hole was written after the last fsync, which makes every earlier
+     * write durable, so none of them was acknowledged. Any other damage followed by valid records is corruption.
+     */
+    static long lostWrite(FileChannel ch, long bad, long later) throws IOException {
+        long size = ch.size();
+        long sectorEnd = (bad / SECTOR + 1) * SECTOR;
+        if (sectorEnd - bad >= 4 && zeroFrom(ch, bad, Math.min(sectorEnd, size))) return bad;
+        // Up to the sector holding `later`: a record can start in a lost sector when its bytes there were zeros
+        // anyway (the high bytes of its length).
+        for (long sector = sectorEnd; sector < later; sector += SECTOR) {
+            if (zeroFrom(ch, sector, Math.min(sector + SECTOR, size))) return sector;
+        }
+        return -1;
+    }
+
+    /** The version of the valid record at {@code offset} (found by {@link #findValidRecord}). */
+    private static long versionAt(FileChannel ch, long offset, long size, int maxRecordBytes) throws IOException {
+        RecordScanner r = new RecordScanner(ch, offset, size, maxRecordBytes);
+        if (r.next() != RecordScanner.Result.RECORD) throw new IllegalStateException("no valid record at offset " + offset);
+        return r.version();
     }
 
     /** True if every byte of {@code [from, end)} is zero. */

@@ -257,6 +257,65 @@ class LogRecoveryTest {
         assertEquals(size, Files.size(last), "a refused log is left untouched");
     }
 
+    /**
+     * A power failure after appends that were not yet synced: each 512-byte sector written since the last fsync
+     * either reached the disk or still holds what the fsync left there (the preallocated zeros), in any mix, so a
+     * later record can survive where an earlier one did not (the power-loss audit's finding: such a log was
+     * refused). Every synced record must be kept, the log must open, and appending must continue.
+     */
+    @Test
+    void writesLostAtAPowerFailureCutTheTailAndKeepEverySyncedRecord() throws IOException {
+        Random rnd = new Random(20261127);
+        int cut = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            Path trialDir = dir.resolve("t" + trial);
+            try (SegmentedFileLog log = open(trialDir, ONE_SEGMENT)) {
+                appendRange(log, 1, 80);
+            }
+            Path last = segmentFiles(trialDir).get(0);
+            List<Long> offsets = recordOffsets(last);
+            int synced = rnd.nextInt(80);  // records 1..synced were synced; the rest only written
+            long syncedEnd = offsets.get(synced);
+            byte[] disk = Arrays.copyOf(Files.readAllBytes(last), (int) Files.size(last) + 8192);  // + preallocated zeros
+            int written = (int) Files.size(last);
+            boolean keepAll = true;
+            for (long sector = syncedEnd / 512 * 512; sector < written; sector += 512) {
+                if (rnd.nextInt(3) == 0) {
+                    keepAll = false;
+                    Arrays.fill(disk, (int) Math.max(sector, syncedEnd), (int) Math.min(sector + 512, written), (byte) 0);
+                }
+            }
+            Files.write(last, disk);
+            long lastVersion;
+            try (SegmentedFileLog log = open(trialDir, ONE_SEGMENT)) {
+                lastVersion = log.lastVersion();
+                assertTrue(lastVersion >= synced, "trial " + trial + ": synced records lost: last version " + lastVersion + " < " + synced);
+                if (keepAll) assertEquals(80, lastVersion, "trial " + trial);
+                if (lastVersion < 80) cut++;
+                appendRange(log, lastVersion + 1, lastVersion + 3);
+            }
+            try (SegmentedFileLog log = open(trialDir, ONE_SEGMENT)) {
+                assertReads(log, 1, lastVersion + 3);
+            }
+        }
+        assertTrue(cut > 100, "most trials lost some unsynced record: " + cut);
+    }
+
+    /** Zeros that no lost write explains (a stretch inside one sector, between valid records) are corruption. */
+    @Test
+    void zerosInsideASectorBetweenValidRecordsRefuseToOpen() throws IOException {
+        Path last = buildLog(ONE_SEGMENT, 40);
+        List<Long> offsets = recordOffsets(last);
+        int i = 1;
+        while (offsets.get(i + 1) / 512 != offsets.get(i) / 512 || offsets.get(i) % 512 == 0) i++;  // a record inside one sector
+        long bad = offsets.get(i);
+        try (var ch = java.nio.channels.FileChannel.open(last, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate((int) (offsets.get(i + 1) - bad)), bad);
+        }
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, ONE_SEGMENT));
+        assertEquals(bad, e.offset());
+    }
+
     @Test
     void corruptLengthFieldInTheMiddleRefusesToOpen() throws IOException {
         Path last = buildLog(ONE_SEGMENT, 10);
