@@ -197,6 +197,30 @@ class LogRecoveryTest {
         }
     }
 
+    /**
+     * A new segment's header sector lost at a power cut while later sectors of its records survived: no fsync came
+     * after the header was written (it would have made it durable), so none of those records was acknowledged and
+     * the segment starts over empty. Non-zero damage to the header with valid records after it is still refused.
+     */
+    @Test
+    void aLostHeaderSectorOfTheNewestSegmentIsRewrittenAndOtherHeaderDamageRefused() throws IOException {
+        buildLog(ONE_SEGMENT, 40);
+        Path last = segmentFiles(dir).get(0);
+        long size = Files.size(last);
+        assertTrue(size > 1024, "records past the first sector: " + size);
+        flipByte(last, 3);
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, ONE_SEGMENT));
+        assertTrue(e.getMessage().contains("valid record follows"), e.getMessage());
+        try (var ch = java.nio.channels.FileChannel.open(last, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(512), 0);
+        }
+        try (SegmentedFileLog log = open(dir, ONE_SEGMENT)) {
+            assertEquals(0, log.lastVersion());
+            appendRange(log, 1, 3);
+            assertReads(log, 1, 3);
+        }
+    }
+
     /** Zeros after the last record are preallocated space (what a log with fsync on writes): kept, appended over. */
     @Test
     void zeroFilledTailIsTheEndAndIsKept() throws IOException {
