@@ -21,9 +21,10 @@ import java.util.List;
  * (or a bad header) in the <em>last</em> segment that no valid record follows anywhere later in that file is a
  * torn tail from a crash mid-write: the file is truncated to the last good record and fsynced. So is a bad record
  * in the last segment with valid records after it when it shows a write lost at a power failure
- * ({@link #lostWrite}): the records after such a hole were never acknowledged. Anything else — other damage with
- * valid data after it, any bad record in an earlier segment, a version gap — throws {@link CorruptLogException},
- * because dropping it could drop acknowledged commits.
+ * ({@link #lostWrite}): the records after such a hole were never acknowledged. None of this applies below the
+ * last segment's recorded fsync end ({@link SyncedEnd}): damage, zeros or an end there are refused. Anything else
+ * — other damage with valid data after it, any bad record in an earlier segment, a version gap — throws
+ * {@link CorruptLogException}, because dropping it could drop acknowledged commits.
  *
  * <p>A segment may end in zeros: with fsync on, segments are written full of zeros before records go in
  * ({@link SegmentSpare}). Where the rest of a file from a record boundary is all zeros, that is its end (not a
@@ -104,9 +105,12 @@ final class LogRecovery {
     private static Scan scanSegment(FileChannel ch, Segment segment, boolean last, int maxRecordBytes) throws IOException {
         Path file = segment.path;
         long size = ch.size();
+        // Below it nothing of the last segment may be damaged or missing: see SyncedEnd.
+        long synced = last ? SyncedEnd.read(file.getParent(), segment.firstVersion) : -1;
         String headerProblem = headerProblem(ch, segment.firstVersion);
         if (headerProblem != null) {
             if (!last) throw new CorruptLogException(file, 0, headerProblem + " (not the last segment)");
+            requireNotBelowSynced(file, 0, synced, headerProblem);
             long later = findValidRecord(ch, 0, size, segment.firstVersion, maxRecordBytes);
             if (later >= 0 && (lostWrite(ch, 0, later) < 0 || versionAt(ch, later, size, maxRecordBytes) < segment.firstVersion)) {
                 throw new CorruptLogException(file, 0, headerProblem + "; a valid record follows at offset " + later);
@@ -128,7 +132,10 @@ final class LogRecovery {
         long end = size;
         while (true) {
             RecordScanner.Result r = scanner.next();
-            if (r == RecordScanner.Result.END) break;
+            if (r == RecordScanner.Result.END) {
+                requireNotBelowSynced(file, size, synced, "the segment ends");
+                break;
+            }
             if (r == RecordScanner.Result.RECORD) {
                 if (scanner.version() != expected) {
                     throw new CorruptLogException(file, scanner.recordOffset(),
@@ -140,10 +147,12 @@ final class LogRecovery {
             }
             long bad = scanner.offset();
             if (zeroFrom(ch, bad, size)) {
+                requireNotBelowSynced(file, bad, synced, "the records end (zeros follow)");
                 end = bad;  // preallocated space, not a record
                 break;
             }
             if (!last) throw new CorruptLogException(file, bad, scanner.problem() + " (not the last segment)");
+            requireNotBelowSynced(file, bad, synced, scanner.problem());
             long later = findValidRecord(ch, bad + 1, size, expected, maxRecordBytes);
             if (later >= 0) {
                 long lost = lostWrite(ch, bad, later);
@@ -166,6 +175,18 @@ final class LogRecovery {
             break;
         }
         return new Scan(expected - segment.firstVersion, end);
+    }
+
+    /**
+     * Refuses the last segment when {@code what} happens at {@code offset}, below {@code synced}, the end of a
+     * durable fsync recorded by {@link SyncedEnd} (-1: none recorded): every acknowledged commit lies below it, so
+     * damage or an end there is not a crash's work.
+     */
+    private static void requireNotBelowSynced(Path file, long offset, long synced, String what) throws CorruptLogException {
+        if (offset < synced) {
+            throw new CorruptLogException(file, offset, what + ", below offset " + synced + " up to which this segment"
+                + " was fsynced (" + SyncedEnd.FILE_NAME + "): acknowledged commits are damaged or missing");
+        }
     }
 
     /** The unit a disk writes whole, or not at all, at a power failure. */

@@ -108,6 +108,8 @@ public final class SegmentedFileLog implements CommitLog {
     private IOException failure;
     /** The next segment's preallocated file, with fsync on; null without. */
     private final SegmentSpare spare;
+    /** Where the active segment's last fsync ended, with fsync on; null without. */
+    private final SyncedEnd syncedEnd;
 
     private volatile long lastVersion;
     private volatile long durableVersion;
@@ -141,7 +143,7 @@ public final class SegmentedFileLog implements CommitLog {
     private final FileStore store;
 
     private SegmentedFileLog(Path logDir, Options opts, MeterRegistry registry, Segment[] initial,
-                             FileChannel active, long activeSize, long activeRecords, long lastVersion) {
+                             FileChannel active, long activeSize, long activeRecords, long lastVersion) throws IOException {
         this.logDir = logDir;
         this.opts = opts;
         this.segments = new AtomicReference<>(initial);
@@ -153,6 +155,7 @@ public final class SegmentedFileLog implements CommitLog {
         this.writeBuffer = ByteBuffer.allocateDirect(opts.writeBufferBytes());
         this.spare = SegmentSpare.applies(opts.fsync(), opts.segmentBytes()) ? new SegmentSpare(logDir, opts.segmentBytes()) : null;
         if (spare != null) spare.prepareAsync();
+        this.syncedEnd = opts.fsync() ? SyncedEnd.open(logDir) : null;
         this.registry = registry;
         this.fsyncTimer = Timer.builder("weaseldb.storage.fsync")
                 .description("Duration of each fsync (force) of a commit log file or directory")
@@ -324,6 +327,10 @@ public final class SegmentedFileLog implements CommitLog {
             if (opts.fsync()) force(active, false);
         } catch (IOException | RuntimeException e) {
             throw fail(e);
+        }
+        if (syncedEnd != null) {
+            Segment[] current = segments.get();
+            syncedEnd.record(current[current.length - 1].firstVersion, activeSize);
         }
         groupCommitSize.record(pendingRecords);
         appendedBytes.increment(pendingBytes);
@@ -602,7 +609,11 @@ public final class SegmentedFileLog implements CommitLog {
             try {
                 if (spare != null) spare.close();
             } finally {
-                active.close();
+                try {
+                    if (syncedEnd != null) syncedEnd.close();
+                } finally {
+                    active.close();
+                }
             }
         }
     }

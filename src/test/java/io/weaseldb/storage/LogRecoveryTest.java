@@ -310,6 +310,11 @@ class LogRecoveryTest {
                 }
             }
             Files.write(last, disk);
+            if (trial % 4 != 0) {  // the mark the persist stage writes after each fsync (absent: a log from before it)
+                try (SyncedEnd mark = SyncedEnd.open(last.getParent())) {
+                    mark.record(1, syncedEnd);
+                }
+            }
             long lastVersion;
             try (SegmentedFileLog log = open(trialDir, ONE_SEGMENT)) {
                 lastVersion = log.lastVersion();
@@ -323,6 +328,58 @@ class LogRecoveryTest {
             }
         }
         assertTrue(cut > 100, "most trials lost some unsynced record: " + cut);
+    }
+
+    /**
+     * Below the synced end the persist stage records after each fsync, zeros are no lost write: every acknowledged
+     * commit lies there. A zeroed sector, a zeroed tail and a shortened file are all refused, and nothing is changed.
+     */
+    @Test
+    void damageBelowTheSyncedEndIsRefusedEvenWhenItLooksLikeALostWrite() throws IOException {
+        Path last = buildLog(ONE_SEGMENT, 60);
+        Path logDir = last.getParent();
+        long size = Files.size(last);
+        try (SyncedEnd mark = SyncedEnd.open(logDir)) {
+            mark.record(1, size);
+        }
+        byte[] intact = Files.readAllBytes(last);
+        long sector = size / 2 / 512 * 512;
+        List<byte[]> damaged = List.of(
+            zeroed(intact, sector, sector + 512),               // a lost-write look-alike with valid records after it
+            zeroed(intact, recordOffsets(last).get(50), size),  // the last ten records zeroed: looks like preallocated space
+            Arrays.copyOf(intact, (int) (size - 100)));         // cut short: looks like a torn tail
+        for (byte[] content : damaged) {
+            Files.write(last, content);
+            CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, ONE_SEGMENT));
+            assertTrue(e.getMessage().contains("fsynced") && e.getMessage().contains("acknowledged"), e.getMessage());
+            assertArrayEquals(content, Files.readAllBytes(last), "a refused log is left untouched");
+        }
+        Files.write(last, intact);
+        try (SegmentedFileLog log = open(dir, ONE_SEGMENT)) {
+            assertReads(log, 1, 60);
+        }
+    }
+
+    /** With fsync on, every group commit records where its fsync ended. */
+    @Test
+    void eachSyncRecordsItsEndWithFsyncOn() throws IOException {
+        SegmentedFileLog.Options durable = ONE_SEGMENT.withFsync(true);
+        try (SegmentedFileLog log = open(dir, durable)) {
+            appendRange(log, 1, 5);
+            Path logDir = dir.resolve(SegmentedFileLog.LOG_DIR);
+            Path last = segmentFiles(dir).get(0);
+            List<Long> offsets = recordOffsets(last);
+            assertEquals(offsets.get(offsets.size() - 1), SyncedEnd.read(logDir, 1));
+            assertEquals(-1, SyncedEnd.read(logDir, 2), "a mark names its segment");
+            appendRange(log, 6, 9);
+            assertEquals(recordOffsets(last).get(9), SyncedEnd.read(logDir, 1));
+        }
+    }
+
+    private static byte[] zeroed(byte[] b, long from, long to) {
+        byte[] c = b.clone();
+        Arrays.fill(c, (int) from, (int) to, (byte) 0);
+        return c;
     }
 
     /** Zeros that no lost write explains (a stretch inside one sector, between valid records) are corruption. */

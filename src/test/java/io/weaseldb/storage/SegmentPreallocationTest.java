@@ -151,6 +151,12 @@ class SegmentPreallocationTest {
         try (FileChannel ch = FileChannel.open(only, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate((int) (end - (sixth + end) / 2)), (sixth + end) / 2);  // zero its second half
         }
+        // The crash came while record 6 was written after the fsync of 1-5, as the synced end says: with the mark
+        // the sync of 6 left, the cut record would be damage below it, refused.
+        assertThrows(CorruptLogException.class, () -> open(dir, FSYNC));
+        try (SyncedEnd mark = SyncedEnd.open(only.getParent())) {
+            mark.record(1, sixth);
+        }
         try (SegmentedFileLog log = open(dir, FSYNC)) {
             assertEquals(5, log.lastVersion());
             assertEquals(SEGMENT, Files.size(only));
