@@ -111,6 +111,12 @@ public final class CommitRequest {
         public Builder requestId(String id) throws CommitRequestException {
             if (id != null) {
                 requireWellFormed("request_id", id);
+                int nul = id.indexOf('\u0000');
+                if (nul >= 0) {
+                    // Stored raw in the log, where recovery relies on records never holding long runs of zero bytes
+                    // to tell a write lost at a power cut from corruption (storage.LogRecovery#lostWrite).
+                    throw new CommitRequestException("request_id: NUL (\\u0000) at character " + nul + " is not allowed");
+                }
                 int length = id.codePointCount(0, id.length());
                 if (length < limits.minRequestIdLength()) {
                     throw new CommitRequestException("request_id: must be at least " + limits.minRequestIdLength()

@@ -185,7 +185,9 @@ final class LogRecovery {
     private static void requireNotBelowSynced(Path file, long offset, long synced, String what) throws CorruptLogException {
         if (offset < synced) {
             throw new CorruptLogException(file, offset, what + ", below offset " + synced + " up to which this segment"
-                + " was fsynced (" + SyncedEnd.FILE_NAME + "): acknowledged commits are damaged or missing");
+                + " was fsynced (" + file.resolveSibling(SyncedEnd.FILE_NAME) + "): acknowledged commits are damaged or missing."
+                + " If this log was restored from a copy taken while a server wrote it, delete that file to start with"
+                + " what the copy holds");
         }
     }
 

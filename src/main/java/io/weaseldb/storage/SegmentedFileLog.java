@@ -153,9 +153,10 @@ public final class SegmentedFileLog implements CommitLog {
         this.lastVersion = lastVersion;
         this.durableVersion = lastVersion;
         this.writeBuffer = ByteBuffer.allocateDirect(opts.writeBufferBytes());
+        // Before the spare's thread starts: a failure here must leave nothing running.
+        this.syncedEnd = syncedEndAtOpen(logDir, opts, initial[initial.length - 1].firstVersion, active, activeSize);
         this.spare = SegmentSpare.applies(opts.fsync(), opts.segmentBytes()) ? new SegmentSpare(logDir, opts.segmentBytes()) : null;
         if (spare != null) spare.prepareAsync();
-        this.syncedEnd = opts.fsync() ? SyncedEnd.open(logDir) : null;
         this.registry = registry;
         this.fsyncTimer = Timer.builder("weaseldb.storage.fsync")
                 .description("Duration of each fsync (force) of a commit log file or directory")
@@ -239,7 +240,12 @@ public final class SegmentedFileLog implements CommitLog {
         if (SegmentSpare.applies(opts.fsync(), opts.segmentBytes())) SegmentSpare.preallocateActive(channel, opts.segmentBytes(), size, logDir);
         LOG.log(Level.INFO, () -> "commit log " + logDir + ": " + initial.length + " segment(s), oldest version "
                 + initial[0].firstVersion + ", last version " + last);
-        return new SegmentedFileLog(logDir, opts, registry, initial, channel, size, records, last);
+        try {
+            return new SegmentedFileLog(logDir, opts, registry, initial, channel, size, records, last);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     @Override
@@ -381,6 +387,20 @@ public final class SegmentedFileLog implements CommitLog {
         // Once the segment is durable (a mark ahead of the segments would refuse a log that lost nothing), and once
         // the roll is complete here: a failure to write it fails the sync like any other I/O error.
         VersionMark.NEWEST_SEGMENT.write(logDir, nextVersion, opts.fsync());
+    }
+
+    /**
+     * With fsync on, forces what recovery kept of the active segment (a previous process killed before its pages
+     * reached the disk leaves them only in the page cache) and records that end durably; without, drops the mark.
+     */
+    private static SyncedEnd syncedEndAtOpen(Path logDir, Options opts, long activeFirstVersion, FileChannel active,
+                                             long activeSize) throws IOException {
+        if (!opts.fsync()) {
+            SyncedEnd.discard(logDir);
+            return null;
+        }
+        active.force(false);
+        return SyncedEnd.openAt(logDir, activeFirstVersion, activeSize);
     }
 
     /**

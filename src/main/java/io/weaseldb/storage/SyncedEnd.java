@@ -13,8 +13,9 @@ import java.util.zip.CRC32C;
  * Where the last fsync of the active segment ended: {@code log/synced-end}, rewritten in place after each group
  * commit's fsync and never forced itself (one 20-byte write per batch). Whatever of it survives a crash was written
  * after an fsync that covered that much of the segment, so it is a lower bound of what was durable: recovery
- * refuses damage below it as corruption (every acknowledged commit lies below the last fsync), and only above it
- * may it take zeros for a write lost at a power cut ({@link LogRecovery#lostWrite}). Without it, zeroing a block
+ * refuses damage below it as corruption, and only above it may it take zeros for a write lost at a power cut
+ * ({@link LogRecovery#lostWrite}). (It may trail the last fsync by the kernel's writeback delay; what lies between
+ * is judged as without it.) Without it, zeroing a block
  * in the middle of a log that was synced long ago would look like such a lost write and be cut off.
  *
  * <p>Layout: the segment's first version i64 | the synced end's byte offset in it i64 | CRC32C u32 of the 16
@@ -40,6 +41,40 @@ final class SyncedEnd implements AutoCloseable {
     }
 
     /**
+     * At startup, with fsync on: the mark for the recovered active segment, which the caller has just forced up to
+     * {@code offset}, written and forced, so that no older mark outlives this start (one for a segment an
+     * operator deleted would name the segment that takes its first version next). Null, with a warning, if the
+     * file cannot be written (a full disk): the log then runs without one, as logs did before it.
+     */
+    static SyncedEnd openAt(Path logDir, long segmentFirstVersion, long offset) {
+        try {
+            SyncedEnd mark = open(logDir);
+            mark.record(segmentFirstVersion, offset);
+            try {
+                mark.channel.force(true);
+            } catch (IOException e) {
+                mark.close();
+                throw e;
+            }
+            if (!mark.failed) return mark;
+            mark.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not write the commit log's synced end in " + logDir + " (" + e + ")");
+        }
+        discard(logDir);
+        return null;
+    }
+
+    /** Deletes the mark (fsync off: nothing keeps it current), best effort. */
+    static void discard(Path logDir) {
+        try {
+            java.nio.file.Files.deleteIfExists(logDir.resolve(FILE_NAME));
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not delete " + logDir.resolve(FILE_NAME) + ": " + e);
+        }
+    }
+
+    /**
      * Records that the segment starting at {@code segmentFirstVersion} is durable up to {@code offset}. Best effort:
      * a failure only leaves recovery less to go on (it then treats the segment as if nothing in it were known
      * synced), so it is reported once and never fails a commit.
@@ -60,12 +95,15 @@ final class SyncedEnd implements AutoCloseable {
         }
     }
 
-    /** The synced end recorded for the segment starting at {@code segmentFirstVersion}, or -1 if none is. */
-    static long read(Path logDir, long segmentFirstVersion) throws IOException {
+    /** The synced end recorded for the segment starting at {@code segmentFirstVersion}, or -1 if none is (or it cannot be read). */
+    static long read(Path logDir, long segmentFirstVersion) {
         ByteBuffer b = ByteBuffer.allocate(BYTES);
         try (FileChannel ch = FileChannel.open(logDir.resolve(FILE_NAME), StandardOpenOption.READ)) {
             while (b.hasRemaining() && ch.read(b, b.position()) > 0) { }
         } catch (NoSuchFileException e) {
+            return -1;
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not read " + logDir.resolve(FILE_NAME) + " (" + e + "); recovering without it");
             return -1;
         }
         if (b.hasRemaining()) return -1;

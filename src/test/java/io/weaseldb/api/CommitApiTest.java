@@ -520,6 +520,9 @@ class CommitApiTest {
         assertBadRequest(api.commit("{\"request_id\":\"" + id + "\\ud800\",\"operations\":[" + write("a", "1") + "]}"),
             "request_id: unpaired surrogate");
         assertBadRequest(api.commit("{\"leader_id\":\"\\udfff\"}"), "leader_id: unpaired surrogate");
+        // NUL: the log's recovery relies on records never holding long runs of zero bytes (storage.LogRecovery#lostWrite).
+        assertBadRequest(api.commit("{\"request_id\":\"" + id + "\\u0000\",\"operations\":[" + write("a", "1") + "]}"),
+            "request_id: NUL (\\u0000) at character " + id.length() + " is not allowed");
         assertEquals(0, api.currentVersion(), "nothing committed");
         assertEquals(200, api.get("/ready").status());
         assertEquals(1, commitOk(Api.withId(id + "\ud83d\ude00", write("a", "1"))).num("version"), "a pair is an ordinary id");

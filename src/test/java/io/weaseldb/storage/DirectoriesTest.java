@@ -26,13 +26,22 @@ class DirectoriesTest {
     }
 
     @Test
-    void existingDirectoriesAreNeitherCreatedNorForced() throws IOException {
+    void anExistingDirectoryIsForcedIntoItsParentOnceAndOnlyTheNewOnesAreForcedOtherwise() throws IOException {
         Files.createDirectories(tmp.resolve("a/b"));
         List<Path> forced = new ArrayList<>();
         Directories.createDurably(tmp.resolve("a/b"), forced::add);
-        assertEquals(List.of(), forced);
+        assertEquals(List.of(tmp.resolve("a").toAbsolutePath()), forced, "a crash may have come before its force");
+        forced.clear();
         Directories.createDurably(tmp.resolve("a/b/c"), forced::add);
         assertEquals(List.of(tmp.resolve("a/b").toAbsolutePath()), forced, "only the parent of the one created");
+    }
+
+    @Test
+    void aForceThatFailsIsNoFailureToStart() throws IOException {
+        Directories.createDurably(tmp.resolve("p/q"), d -> {
+            throw new java.nio.file.AccessDeniedException(d.toString());
+        });
+        assertTrue(Files.isDirectory(tmp.resolve("p/q")));
     }
 
     @Test

@@ -360,13 +360,17 @@ class LogRecoveryTest {
         }
     }
 
-    /** With fsync on, every group commit records where its fsync ended. */
+    /**
+     * With fsync on, every group commit records where its fsync ended, and each start records (durably) the end
+     * recovery kept, so no older mark outlives it; with fsync off, nothing keeps the mark current: it is dropped.
+     */
     @Test
     void eachSyncRecordsItsEndWithFsyncOn() throws IOException {
         SegmentedFileLog.Options durable = ONE_SEGMENT.withFsync(true);
+        Path logDir = dir.resolve(SegmentedFileLog.LOG_DIR);
         try (SegmentedFileLog log = open(dir, durable)) {
+            assertEquals(LogFormat.HEADER_BYTES, SyncedEnd.read(logDir, 1), "written at the start");
             appendRange(log, 1, 5);
-            Path logDir = dir.resolve(SegmentedFileLog.LOG_DIR);
             Path last = segmentFiles(dir).get(0);
             List<Long> offsets = recordOffsets(last);
             assertEquals(offsets.get(offsets.size() - 1), SyncedEnd.read(logDir, 1));
@@ -374,6 +378,66 @@ class LogRecoveryTest {
             appendRange(log, 6, 9);
             assertEquals(recordOffsets(last).get(9), SyncedEnd.read(logDir, 1));
         }
+        Path last = segmentFiles(dir).get(0);
+        long end = recordOffsets(last).get(9);
+        try (SyncedEnd stale = SyncedEnd.open(logDir)) {
+            stale.record(1, recordOffsets(last).get(2));  // an older mark, e.g. one a power cut kept
+        }
+        try (SegmentedFileLog log = open(dir, durable)) {
+            assertEquals(end, SyncedEnd.read(logDir, 1), "replaced at the start");
+        }
+        try (SegmentedFileLog log = open(dir, ONE_SEGMENT)) {
+            assertEquals(-1, SyncedEnd.read(logDir, 1));
+            assertTrue(!Files.exists(logDir.resolve(SyncedEnd.FILE_NAME)), "dropped with fsync off");
+        }
+    }
+
+    /**
+     * The lost-write rule with records larger than a sector (200-1,500 bytes, payloads like the log's JSON) and,
+     * as a control, single flipped bytes: damage that shows no lost sector is still refused, so the rule is not
+     * "always cut".
+     */
+    @Test
+    void lostSectorsInLargeRecordsAreCutAndFlippedBytesRefused() throws IOException {
+        Random rnd = new Random(1127);
+        for (int trial = 0; trial < 120; trial++) {
+            Path trialDir = dir.resolve("big" + trial);
+            try (SegmentedFileLog log = open(trialDir, ONE_SEGMENT)) {
+                for (long v = 1; v <= 30; v++) log.append(bigRecord(v));
+                log.sync();
+            }
+            Path last = segmentFiles(trialDir).get(0);
+            List<Long> offsets = recordOffsets(last);
+            byte[] written = Files.readAllBytes(last);
+            int synced = rnd.nextInt(29);
+            long syncedEnd = offsets.get(synced);
+            byte[] disk = written.clone();
+            if (trial % 2 == 0) {
+                for (long sector = syncedEnd / 512 * 512; sector < written.length; sector += 512) {
+                    if (rnd.nextInt(3) == 0) {
+                        Arrays.fill(disk, (int) Math.max(sector, syncedEnd), (int) Math.min(sector + 512, written.length), (byte) 0);
+                    }
+                }
+                Files.write(last, disk);
+                try (SegmentedFileLog log = open(trialDir, ONE_SEGMENT)) {
+                    assertTrue(log.lastVersion() >= synced, "trial " + trial + ": " + log.lastVersion() + " < " + synced);
+                }
+            } else {
+                int at = (int) (syncedEnd + rnd.nextInt((int) (offsets.get(29) - syncedEnd)));  // before the last record
+                disk[at] ^= (byte) (1 + rnd.nextInt(255));
+                Files.write(last, disk);
+                CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(trialDir, ONE_SEGMENT), "trial " + trial);
+                assertTrue(e.getMessage().contains("valid record follows"), e.getMessage());
+            }
+        }
+    }
+
+    private static LogRecord bigRecord(long v) {
+        int n = 200 + (int) (v * 7919 % 1300);
+        StringBuilder json = new StringBuilder("[{\"op\":\"write\",\"value\":\"");
+        while (json.length() < n - 3) json.append((char) ('A' + (v + json.length()) % 26));
+        byte[] payload = json.append("\"}]").toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return new LogRecord(v, "request-id-big-" + v, 1_700_000_000_000L + v, payload);
     }
 
     private static byte[] zeroed(byte[] b, long from, long to) {

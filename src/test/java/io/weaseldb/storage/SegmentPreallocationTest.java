@@ -153,7 +153,8 @@ class SegmentPreallocationTest {
         }
         // The crash came while record 6 was written after the fsync of 1-5, as the synced end says: with the mark
         // the sync of 6 left, the cut record would be damage below it, refused.
-        assertThrows(CorruptLogException.class, () -> open(dir, FSYNC));
+        CorruptLogException refused = assertThrows(CorruptLogException.class, () -> open(dir, FSYNC));
+        assertTrue(refused.getMessage().contains("was fsynced"), refused.getMessage());
         try (SyncedEnd mark = SyncedEnd.open(only.getParent())) {
             mark.record(1, sixth);
         }
