@@ -112,7 +112,7 @@ final class LogRecovery {
             if (!last) throw new CorruptLogException(file, 0, headerProblem + " (not the last segment)");
             requireNotBelowSynced(file, 0, synced, headerProblem);
             long later = findValidRecord(ch, 0, size, segment.firstVersion, maxRecordBytes);
-            if (later >= 0 && (lostWrite(ch, 0, later) < 0 || versionAt(ch, later, size, maxRecordBytes) < segment.firstVersion)) {
+            if (later >= 0 && (lostWrite(ch, 0, later, maxRecordBytes) < 0 || versionAt(ch, later, size, maxRecordBytes) < segment.firstVersion)) {
                 throw new CorruptLogException(file, 0, headerProblem + "; a valid record follows at offset " + later);
             }
             // Crash while the segment was being created, or its header's write was lost at a power failure (then
@@ -155,7 +155,7 @@ final class LogRecovery {
             requireNotBelowSynced(file, bad, synced, scanner.problem());
             long later = findValidRecord(ch, bad + 1, size, expected, maxRecordBytes);
             if (later >= 0) {
-                long lost = lostWrite(ch, bad, later);
+                long lost = lostWrite(ch, bad, later, maxRecordBytes);
                 long laterVersion = versionAt(ch, later, size, maxRecordBytes);
                 if (lost < 0 || laterVersion < expected) {
                     throw new CorruptLogException(file, bad, scanner.problem() + "; a valid record follows at offset " + later);
@@ -204,16 +204,38 @@ final class LogRecovery {
      * is JSON). Every record at or after such a hole was written after the last fsync, which makes every earlier
      * write durable, so none of them was acknowledged. Any other damage followed by valid records is corruption.
      */
-    static long lostWrite(FileChannel ch, long bad, long later) throws IOException {
+    static long lostWrite(FileChannel ch, long bad, long later, int maxRecordBytes) throws IOException {
         long size = ch.size();
         long sectorEnd = (bad / SECTOR + 1) * SECTOR;
-        if (sectorEnd - bad >= 4 && zeroFrom(ch, bad, Math.min(sectorEnd, size))) return bad;
+        if (zeroFrom(ch, bad, Math.min(sectorEnd, size))
+                && (sectorEnd - bad >= 4 || onlyLengthLost(ch, bad, later, maxRecordBytes))) {
+            return bad;
+        }
         // Up to the sector holding `later`: a record can start in a lost sector when its bytes there were zeros
         // anyway (the high bytes of its length).
         for (long sector = sectorEnd; sector < later; sector += SECTOR) {
             if (zeroFrom(ch, sector, Math.min(sector + SECTOR, size))) return sector;
         }
         return -1;
+    }
+
+    /**
+     * A lost sector that held only the first 1-3 bytes of the bad record's length field (too few zeros to tell by
+     * themselves): the record is otherwise whole if the length it must have had to end where the next valid record
+     * starts agrees with its surviving length bytes and makes its stored CRC match.
+     */
+    private static boolean onlyLengthLost(FileChannel ch, long bad, long later, int maxRecordBytes) throws IOException {
+        long body = later - bad - LogFormat.RECORD_PREFIX_BYTES;
+        if (body < LogFormat.MIN_BODY_BYTES || body > maxRecordBytes) return false;
+        ByteBuffer record = ByteBuffer.allocate((int) (later - bad));
+        readFully(ch, record, bad);
+        int lostBytes = (int) (SECTOR - bad % SECTOR);
+        ByteBuffer length = ByteBuffer.allocate(4).putInt(0, (int) body);
+        for (int i = lostBytes; i < 4; i++) {
+            if (record.get(i) != length.get(i)) return false;
+        }
+        record.putInt(0, (int) body);
+        return LogFormat.recordCrc(new java.util.zip.CRC32C(), record.array(), 0, (int) body) == record.getInt(4);
     }
 
     /** The version of the valid record at {@code offset} (found by {@link #findValidRecord}). */

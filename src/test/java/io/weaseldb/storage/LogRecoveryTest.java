@@ -432,6 +432,41 @@ class LogRecoveryTest {
         }
     }
 
+    /**
+     * The smallest lost write: the sector lost held only the first 3 bytes of a record's length field (the record
+     * starts 3 bytes before a sector's end), and they were not zeros (a body of 256 bytes or more). Three zeros
+     * alone prove nothing, so the record's surviving bytes must: with the length it needs to end where the next
+     * valid record starts, its CRC matches. (The storage review's F2: refused before.)
+     */
+    @Test
+    void aLostSectorHoldingOnlyTheStartOfALengthFieldIsALostWrite() throws IOException {
+        int firstBody = 509 - LogFormat.HEADER_BYTES - LogFormat.RECORD_PREFIX_BYTES;  // record 2 starts at 509
+        try (SegmentedFileLog log = open(dir, ONE_SEGMENT)) {
+            log.append(new LogRecord(1, "r-1", 1L, ascii(firstBody - LogFormat.MIN_BODY_BYTES - 3)));
+            log.append(new LogRecord(2, "r-2", 2L, ascii(400)));
+            for (long v = 3; v <= 6; v++) log.append(bigRecord(v));
+            log.sync();
+        }
+        Path last = segmentFiles(dir).get(0);
+        assertEquals(509L, recordOffsets(last).get(1));
+        byte[] synced = Files.readAllBytes(last);
+        byte[] lost = zeroed(synced, 509, 512);  // record 1 was synced; the sector's later bytes never reached the disk
+        Files.write(last, lost);
+        try (SegmentedFileLog log = open(dir, ONE_SEGMENT)) {
+            assertEquals(1, log.lastVersion());
+        }
+        byte[] corrupt = zeroed(synced, 509, 512);
+        corrupt[600] ^= 0x20;  // the same zeros, but the record is also damaged elsewhere: not only its length was lost
+        Files.write(last, corrupt);
+        assertThrows(CorruptLogException.class, () -> open(dir, ONE_SEGMENT));
+    }
+
+    private static byte[] ascii(int n) {
+        byte[] b = new byte[n];
+        Arrays.fill(b, (byte) 'x');
+        return b;
+    }
+
     private static LogRecord bigRecord(long v) {
         int n = 200 + (int) (v * 7919 % 1300);
         StringBuilder json = new StringBuilder("[{\"op\":\"write\",\"value\":\"");
