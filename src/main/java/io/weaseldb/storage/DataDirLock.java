@@ -41,7 +41,7 @@ public final class DataDirLock implements AutoCloseable {
 
     /** Takes the lock, creating {@code dataDir} if needed; fails with a message naming the directory if it is held. */
     public static DataDirLock acquire(Path dataDir) throws IOException {
-        Directories.createDurably(dataDir, true);
+        Files.createDirectories(dataDir);  // made durable by the server before it takes the lock (WeaselServer)
         Path file = dataDir.toRealPath().resolve(FILE_NAME);
         if (!HELD.add(file)) {
             throw new IOException("data directory " + dataDir.toAbsolutePath() + " is already in use by this process (" + file + " is locked)");

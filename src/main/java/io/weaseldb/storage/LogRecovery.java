@@ -78,7 +78,7 @@ final class LogRecovery {
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(logDir)) {
             for (Path p : dir) {
                 if (LogFormat.parseFileName(p) > 0) files.add(p);
-                else if (!VersionMark.isOwnFile(p) && !SegmentSpare.isSpare(p)) {
+                else if (!VersionMark.isOwnFile(p) && !SegmentSpare.isSpare(p) && !SyncedEnd.isOwnFile(p)) {
                     LOG.log(Level.WARNING, "ignoring unexpected file in commit log directory: " + p);
                 }
             }
@@ -179,8 +179,8 @@ final class LogRecovery {
 
     /**
      * Refuses the last segment when {@code what} happens at {@code offset}, below {@code synced}, the end of a
-     * durable fsync recorded by {@link SyncedEnd} (-1: none recorded): every acknowledged commit lies below it, so
-     * damage or an end there is not a crash's work.
+     * durable fsync recorded by {@link SyncedEnd} (-1: none recorded): everything below it was durable, so damage or
+     * an end there is not a crash's work.
      */
     private static void requireNotBelowSynced(Path file, long offset, long synced, String what) throws CorruptLogException {
         if (offset < synced) {

@@ -15,8 +15,8 @@ import java.util.zip.CRC32C;
  * after an fsync that covered that much of the segment, so it is a lower bound of what was durable: recovery
  * refuses damage below it as corruption, and only above it may it take zeros for a write lost at a power cut
  * ({@link LogRecovery#lostWrite}). (It may trail the last fsync by the kernel's writeback delay; what lies between
- * is judged as without it.) Without it, zeroing a block
- * in the middle of a log that was synced long ago would look like such a lost write and be cut off.
+ * is judged as without it.) Without it, zeroing a block in the middle of a log that was synced long ago would look
+ * like such a lost write and be cut off.
  *
  * <p>Layout: the segment's first version i64 | the synced end's byte offset in it i64 | CRC32C u32 of the 16
  * bytes before. A file that is missing, torn or names another segment says nothing (offset -1).
@@ -33,6 +33,11 @@ final class SyncedEnd implements AutoCloseable {
 
     private SyncedEnd(FileChannel channel) {
         this.channel = channel;
+    }
+
+    /** True for the mark's file (not a stray worth a warning in the log directory). */
+    static boolean isOwnFile(Path p) {
+        return p.getFileName().toString().equals(FILE_NAME);
     }
 
     /** Opens (creating) the mark of {@code logDir} for writing; writer thread only from here on. */

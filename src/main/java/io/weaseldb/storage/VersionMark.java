@@ -63,7 +63,6 @@ final class VersionMark {
     /** True for a mark's file or its temporary (not segments, and not strays worth a warning). */
     static boolean isOwnFile(Path p) {
         String n = p.getFileName().toString();
-        if (n.equals(SyncedEnd.FILE_NAME)) return true;
         for (VersionMark m : new VersionMark[] {OLDEST, NEWEST_SEGMENT}) {
             if (n.equals(m.name) || n.equals(m.temp)) return true;
         }
