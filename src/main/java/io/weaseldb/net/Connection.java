@@ -683,20 +683,12 @@ final class Connection implements Runnable, Exchange {
         return poller.waker;
     }
 
-    /**
-     * Queues this thread's wake-up with its poller, behind the threads it has woken, and parks. Not
-     * {@link Thread#yield()}: on JDK 21-25 that puts a virtual thread back at the head of its carrier's own queue,
-     * ahead of every thread the poller woke, so with one carrier nobody else ran (an audit measured every other
-     * connection stalled for 9 s behind one subscriber replaying 1.3 GB to a fast reader, 51 s for 3.3 GB). A
-     * spurious return from the park only ends the pause early; the poller's late unpark then leaves a permit, which
-     * every park loop here tolerates.
-     */
+    /** Takes its turn behind the threads its poller has woken (see {@link Poller#yieldTurn}). */
     @Override
     public void yieldToOthers() {
         ackWake();  // this thread's read is done: the poller must not wait for it while it sits in the queue
         servedWithoutWait = 0;
-        poller.wakeLater(thread);
-        LockSupport.park(this);
+        poller.yieldTurn();
     }
 
     @Override
