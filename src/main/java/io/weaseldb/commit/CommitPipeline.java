@@ -290,6 +290,7 @@ public final class CommitPipeline {
             } finally {
                 if (endOfBatch && toAnswer != null) answerBatch();
             }
+            if (endOfBatch) log.afterSync(); // after the answers (with a respond stage, before it can start them)
         }
 
         private void answerBatch() {

@@ -26,6 +26,13 @@ public interface CommitLog extends AutoCloseable {
     void sync() throws IOException;
 
     /**
+     * Bookkeeping a {@link #sync()} leaves for after its batch has been answered: it must follow the sync but
+     * need not delay the answers. Best effort, never throws; called by the thread that syncs, before its next
+     * append. Default: nothing to do.
+     */
+    default void afterSync() { }
+
+    /**
      * Visits retained records with version ≥ {@code fromVersion} in order while {@code visitor} returns true.
      * Only durable records are visited.
      *

@@ -110,6 +110,9 @@ public final class SegmentedFileLog implements CommitLog {
     private final SegmentSpare spare;
     /** Where the active segment's last fsync ended, with fsync on; null without. */
     private final SyncedEnd syncedEnd;
+    /** The synced end {@link #afterSync} is to record (segment's first version, offset); offset -1: none pending. */
+    private long markSegment;
+    private long markOffset = -1;
 
     private volatile long lastVersion;
     private volatile long durableVersion;
@@ -336,13 +339,26 @@ public final class SegmentedFileLog implements CommitLog {
         }
         if (syncedEnd != null) {
             Segment[] current = segments.get();
-            syncedEnd.record(current[current.length - 1].firstVersion, activeSize);
+            markSegment = current[current.length - 1].firstVersion;
+            markOffset = activeSize;
         }
         groupCommitSize.record(pendingRecords);
         appendedBytes.increment(pendingBytes);
         pendingRecords = 0;
         pendingBytes = 0;
         durableVersion = lastVersion; // publishes: every record ≤ this is written (and forced if fsync)
+    }
+
+    /**
+     * Writes the synced-end mark of the last sync. After the answers, not in {@link #sync()}: the mark is only a
+     * lower bound, so writing it late is safe, and its pwrite (which can wait for a page under writeback where
+     * the file system keeps pages stable) stays off the commits' latency.
+     */
+    @Override
+    public void afterSync() {
+        if (markOffset < 0) return;
+        syncedEnd.record(markSegment, markOffset);
+        markOffset = -1;
     }
 
     private void flushBuffer() throws IOException {
@@ -621,6 +637,7 @@ public final class SegmentedFileLog implements CommitLog {
         if (closed) return;
         try {
             if (failure == null && pendingRecords > 0) sync();
+            if (syncedEnd != null) afterSync();
         } finally {
             closed = true;
             registry.remove(segmentsGauge);

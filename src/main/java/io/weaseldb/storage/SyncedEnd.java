@@ -11,7 +11,8 @@ import java.util.zip.CRC32C;
 
 /**
  * Where the last fsync of the active segment ended: {@code log/synced-end}, rewritten in place after each group
- * commit's fsync and never forced itself (one 20-byte write per batch). Whatever of it survives a crash was written
+ * commit's fsync, once its answers are out ({@link CommitLog#afterSync}), and never forced itself (one 20-byte
+ * write per batch). Whatever of it survives a crash was written
  * after an fsync that covered that much of the segment, so it is a lower bound of what was durable: recovery
  * refuses damage below it as corruption, and only above it may it take zeros for a write lost at a power cut
  * ({@link LogRecovery#lostWrite}). (It may trail the last fsync by the kernel's writeback delay; what lies between

@@ -91,8 +91,43 @@ class CommitPipelineTest {
         }
     }
 
+    /**
+     * The log's after-sync bookkeeping (the synced-end mark's write) runs once per synced batch and, when the
+     * persist thread answers, only after the batch's answers are out: it must not add to their latency.
+     */
+    @ParameterizedTest
+    @CsvSource({"SPLIT, 0", "SPLIT, 1", "FUSED, 0", "FUSED, 1"})
+    void afterSyncFollowsEverySyncAndTheAnswers(Layout layout, int respondThreads) throws Exception {
+        CommitPipeline.Ticket t = new CommitPipeline.Ticket();
+        List<String> calls = new CopyOnWriteArrayList<>();
+        java.util.concurrent.Semaphore afterSyncs = new java.util.concurrent.Semaphore(0);
+        try (FailingSync log = new FailingSync(SegmentedFileLog.open(dir, SegmentedFileLog.Options.defaults(), new SimpleMeterRegistry())) {
+            @Override
+            public void sync() throws IOException {
+                calls.add("sync");
+                super.sync();
+            }
+
+            @Override
+            public void afterSync() {
+                calls.add(respondThreads == 0 && !t.isDone() ? "afterSync before the answer" : "afterSync");
+                super.afterSync();
+                afterSyncs.release();
+            }
+        }) {
+            CommitPipeline p = start(log, 8, layout, respondThreads);
+            for (int i = 1; i <= 5; i++) {
+                calls.clear();
+                assertTrue(commit(p, t, "after-sync-order-" + String.format("%04d", i)).startsWith("200 "));
+                assertTrue(afterSyncs.tryAcquire(10, TimeUnit.SECONDS), "calls: " + calls);
+                assertEquals(List.of("sync", "afterSync"), calls);
+            }
+            assertTrue(p.stop(Duration.ofSeconds(10)));
+        }
+    }
+
     /** A log whose sync fails once {@link #failing} is set, as a full or failing disk does. */
-    private static final class FailingSync implements CommitLog {
+    private static class FailingSync implements CommitLog {
         final SegmentedFileLog log;
         final AtomicBoolean failing = new AtomicBoolean();
 
@@ -113,6 +148,8 @@ class CommitPipelineTest {
             if (failing.get()) throw new IOException("test: No space left on device");
             log.sync();
         }
+
+        @Override public void afterSync() { log.afterSync(); }
     }
 
     /**

@@ -377,9 +377,15 @@ class LogRecoveryTest {
             assertEquals(-1, SyncedEnd.read(logDir, 2), "a mark names its segment");
             appendRange(log, 6, 9);
             assertEquals(recordOffsets(last).get(9), SyncedEnd.read(logDir, 1));
+            log.append(LogTestSupport.record(10));
+            log.sync();
+            assertEquals(recordOffsets(last).get(9), SyncedEnd.read(logDir, 1),
+                "not written by the sync: the batch's answers go first");
+            log.afterSync();
+            assertEquals(recordOffsets(last).get(10), SyncedEnd.read(logDir, 1), "written after them");
         }
         Path last = segmentFiles(dir).get(0);
-        long end = recordOffsets(last).get(9);
+        long end = recordOffsets(last).get(10);
         try (SyncedEnd stale = SyncedEnd.open(logDir)) {
             stale.record(1, recordOffsets(last).get(2));  // an older mark, e.g. one a power cut kept
         }

@@ -37,6 +37,7 @@ final class LogTestSupport {
     static void appendRange(SegmentedFileLog log, long from, long to) throws IOException {
         for (long v = from; v <= to; v++) log.append(record(v));
         log.sync();
+        log.afterSync();  // as the commit pipeline does once the batch is answered
     }
 
     static List<LogRecord> readAll(CommitLog log, long from) throws IOException {
