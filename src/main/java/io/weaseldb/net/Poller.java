@@ -72,7 +72,7 @@ final class Poller implements Runnable {
      * permit ends a park early, which happens at most once in a row.
      */
     private final ArrayDeque<Thread> yieldedNotParked = new ArrayDeque<>();
-    /** Polls of a yielded thread's state before it is left for the next round (each a few nanoseconds). */
+    /** Looks at a newly yielded thread's state before it is left for the next round (each well under a microsecond). */
     private static final int YIELD_SPINS = 1_000;
     /** How soon a round looks again at yielded threads not parked yet (they wait that long at most). */
     private static final long YIELD_RECHECK_MILLIS = 1;
@@ -250,15 +250,17 @@ final class Poller implements Runnable {
      * {@link #selectTimeoutMillis}); one that ended is dropped.
      */
     private void resumeYielded() {
-        for (int n = yieldedNotParked.size(); n > 0; n--) resumeYielded(yieldedNotParked.poll());
+        // Threads already passed over are looked at once more without spinning: one still running after a round
+        // is not about to park (a stale permit ended its park early), and spinning on it would hold up the round.
+        for (int n = yieldedNotParked.size(); n > 0; n--) resumeYielded(yieldedNotParked.poll(), 1);
         Thread t;
-        while ((t = yields.poll()) != null) resumeYielded(t);
+        while ((t = yields.poll()) != null) resumeYielded(t, YIELD_SPINS);
     }
 
-    private void resumeYielded(Thread t) {
+    private void resumeYielded(Thread t, int looks) {
         // WAITING only once the park has unmounted the thread; while parking it is still RUNNABLE. A brief spin
         // covers the usual case, the thread parking right after it queued itself.
-        for (int spins = 0; spins < YIELD_SPINS; spins++) {
+        for (int i = 0; i < looks; i++) {
             Thread.State s = t.getState();
             if (s == Thread.State.WAITING) {
                 LockSupport.unpark(t);
