@@ -1,6 +1,8 @@
 package io.weaseldb.config;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -52,6 +54,7 @@ public final class ConfigLoader {
             }
         }
         Map<String, Object> http = r.table(toml, "http", Schema.TABLES.get("http"), "pipelines");
+        r.resolvable("http.bind_address", (String) http.get("bind_address"));
         Map<String, ServerConfig.Pipeline> pipelines = r.pipelines(toml);
         Map<String, Object> storage = r.table(toml, "storage", Schema.TABLES.get("storage"));
         Map<String, Object> commit = r.table(toml, "commit", Schema.TABLES.get("commit"));
@@ -136,6 +139,18 @@ public final class ConfigLoader {
                     if (!(v instanceof String s) || s.isEmpty()) throw mismatch(fullKey, k.allowed(), v);
                     return v;
                 }
+            }
+        }
+
+        /**
+         * An address to listen on must be an IP address or a name this machine resolves: found out here, it is
+         * refused like any other bad value instead of failing the bind with an exception that names nothing.
+         */
+        void resolvable(String key, String address) throws ConfigException {
+            try {
+                InetAddress.getByName(address);
+            } catch (UnknownHostException e) {
+                throw mismatch(key, "an IP address or a host name that resolves", address);
             }
         }
 

@@ -118,7 +118,14 @@ public final class NetServer {
     public InetSocketAddress start() throws IOException {
         listener = ServerSocketChannel.open();
         listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        listener.bind(new InetSocketAddress(cfg.bindAddress(), cfg.port()), 4096);
+        try {
+            listener.bind(new InetSocketAddress(cfg.bindAddress(), cfg.port()), 4096);
+        } catch (IOException e) {
+            listener.close();
+            // A port in use, an address not on this machine, a privileged port: name the settings to change.
+            throw new IOException("cannot listen on " + cfg.bindAddress() + ":" + cfg.port()
+                + " (http.bind_address, http.port): " + e.getMessage(), e);
+        }
         // Default: half the cores. A poller only dispatches readiness; measured on 2 cores, one poller beat two
         // (more req/s, lower p99 at 64 and 1000 connections) because it leaves the cores to the connection threads.
         int n = ThreadCounts.pollers(cfg.networkThreads(), Runtime.getRuntime().availableProcessors());

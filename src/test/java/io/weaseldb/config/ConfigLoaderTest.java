@@ -95,6 +95,7 @@ class ConfigLoaderTest {
         "[commit]\\nmin_request_id_length = 0| f.toml: commit.min_request_id_length: expected an integer 1..1024, found integer 0",
         "[http.pipelines.other]\\nthreads = 1| f.toml: http.pipelines.other: unknown pipeline; known: commit_status",
         "[http]\\nport = 80\\nport = 81| f.toml:3:1: invalid TOML",
+        "[http]\\nbind_address = \"999.1.1.1\"| f.toml: http.bind_address: expected an IP address or a host name that resolves, found string \"999.1.1.1\"",
     })
     void refusals(String toml, String expectedPrefix) {
         String msg = refusal(toml.replace("\\n", "\n"));

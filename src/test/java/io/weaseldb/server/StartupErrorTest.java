@@ -3,13 +3,17 @@ package io.weaseldb.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.weaseldb.config.ConfigLoader;
+import io.weaseldb.config.ServerConfig;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What "cannot start" says for data directory problems made on real files (the JDK's messages are bare paths). */
+/** What "cannot start" says for problems made for real: data directories (the JDK's messages are bare paths), a port in use. */
 class StartupErrorTest {
     @TempDir
     Path dir;
@@ -29,5 +33,16 @@ class StartupErrorTest {
         Path log = Files.writeString(dir.resolve("log"), "x");
         IOException taken = assertThrows(IOException.class, () -> Files.createDirectories(log));
         assertEquals(log + ": exists and is not a directory", Main.describe(taken));
+    }
+
+    @Test
+    void aPortInUseNamesTheAddressAndTheSettings() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            ServerConfig cfg = ConfigLoader.parse("test.toml", "[http]\nbind_address = \"127.0.0.1\"\nport = " + taken.getLocalPort()
+                + "\n[storage]\ndata_dir = \"" + dir.resolve("data") + "\"\n");
+            IOException e = assertThrows(IOException.class, () -> WeaselServer.start(cfg).shutdown());
+            assertEquals("cannot listen on 127.0.0.1:" + taken.getLocalPort() + " (http.bind_address, http.port): Address already in use",
+                Main.describe(e));
+        }
     }
 }
