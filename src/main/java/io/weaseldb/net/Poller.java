@@ -259,10 +259,12 @@ final class Poller implements Runnable {
 
     private void resumeYielded(Thread t, int looks) {
         // WAITING only once the park has unmounted the thread; while parking it is still RUNNABLE. A brief spin
-        // covers the usual case, the thread parking right after it queued itself.
+        // covers the usual case, the thread parking right after it queued itself. A thread whose park a stale permit
+        // ended has moved on and may next wait with a deadline (TIMED_WAITING): it is unparked too, a spurious
+        // wake-up its wait tolerates, rather than looked at every round for as long as it waits.
         for (int i = 0; i < looks; i++) {
             Thread.State s = t.getState();
-            if (s == Thread.State.WAITING) {
+            if (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING) {
                 LockSupport.unpark(t);
                 return;
             }
