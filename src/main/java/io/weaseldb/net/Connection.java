@@ -124,6 +124,8 @@ final class Connection implements Runnable, Exchange {
         int s;
         while ((s = signal) == 0 && !aborted) LockSupport.park(this);
         waitingOps = 0;
+        slice.resumed(System.nanoTime());
+        server.noteResumed();
         return aborted ? CLOSED : s;
     }
 
@@ -683,13 +685,23 @@ final class Connection implements Runnable, Exchange {
         return poller.waker;
     }
 
-    /** Takes its turn behind the threads its poller has woken (see {@link Poller#yieldTurn}). */
+    /**
+     * Takes its turn behind the threads its poller has woken (see {@link Poller#yieldTurn}) once this thread has used
+     * its {@link TimeSlice}; before that it returns at once.
+     */
     @Override
     public void yieldToOthers() {
-        ackWake();  // this thread's read is done: the poller must not wait for it while it sits in the queue
         servedWithoutWait = 0;
+        if (!slice.used(System.nanoTime())) return;
+        ackWake();  // this thread's read is done: the poller must not wait for it while it sits in the queue
+        long before = server.resumes();
         poller.yieldTurn();
+        slice.yielded(System.nanoTime(), server.resumes() != before);
+        server.noteResumed();  // after the comparison: others yielding in turn see this thread ran
     }
+
+    /** This thread's cooperative time slice (see {@link #yieldToOthers}). */
+    private final TimeSlice slice = new TimeSlice(System.nanoTime());
 
     @Override
     public Object attachment() {

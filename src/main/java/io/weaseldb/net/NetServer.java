@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The network side: accept threads, poller loops and per-connection virtual threads.
@@ -55,6 +56,8 @@ public final class NetServer {
 
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger liveThreads = new AtomicInteger();
+    /** Connection threads that resumed from a wait, ever: a yielding thread compares it before and after (see TimeSlice). */
+    private final LongAdder resumes = new LongAdder();
     private final AtomicInteger nextPoller = new AtomicInteger();
     private ServerSocketChannel listener;
     private Poller[] pollers;
@@ -236,6 +239,10 @@ public final class NetServer {
     // ------------------------------------------------------------------ for connections
 
     void threadStarted() { liveThreads.incrementAndGet(); }
+
+    void noteResumed() { resumes.increment(); }
+
+    long resumes() { return resumes.sum(); }
 
     void connectionClosed() {
         open.decrementAndGet();
