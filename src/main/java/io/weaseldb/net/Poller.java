@@ -179,15 +179,19 @@ final class Poller implements Runnable {
      * the queue after each park and always selects next.
      */
     void wakeLater(Thread t) {
-        if (stopped || !wakes.offer(t)) {
-            resume(t);
-            return;
-        }
-        if (stopped) {
-            resume(t);  // the poller may have drained for the last time before our offer (doing it twice is harmless)
-            return;
-        }
+        if (!enqueue(wakes, t)) resume(t);
+    }
+
+    /**
+     * Queues {@code t} for this poller's next drain of {@code queue} and wakes the poller if it sleeps; false when
+     * the poller will not take it (it has stopped, or the queue is full), so the caller must act itself. A true
+     * return may still see the entry handled twice, by the poller and by its last drain: both are harmless.
+     */
+    private boolean enqueue(MpscAtomicArrayQueue<Thread> queue, Thread t) {
+        if (stopped || !queue.offer(t)) return false;
+        if (stopped) return false;  // the poller may have drained for the last time before our offer
         wakeIfSleeping();
+        return true;
     }
 
     /**
@@ -233,15 +237,10 @@ final class Poller implements Runnable {
      * everyone (a review measured that for 1811-1949 of 2000 yields with one carrier and an idle poller).
      */
     void yieldTurn() {
-        Thread t = Thread.currentThread();
-        if (stopped || !yields.offer(t)) return;  // nobody would resume it: a yield is a courtesy, carry on
-        if (stopped) {
-            // The poller may have drained for the last time before our offer; resuming twice is harmless.
-            LockSupport.unpark(t);
-            return;
+        // Not queued: nobody would resume it, and a yield is a courtesy, so carry on.
+        if (enqueue(yields, Thread.currentThread())) {
+            LockSupport.park(this);  // a spurious return only ends this turn early
         }
-        wakeIfSleeping();
-        LockSupport.park(this);  // a spurious return only ends this turn early
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.weaseldb.storage;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -11,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.zip.CRC32C;
 
 /**
  * Opening an existing log: checks every segment and record, cuts a torn tail off the last segment, and refuses
@@ -235,7 +237,7 @@ final class LogRecovery {
             if (record.get(i) != length.get(i)) return false;
         }
         record.putInt(0, (int) body);
-        return LogFormat.recordCrc(new java.util.zip.CRC32C(), record.array(), 0, (int) body) == record.getInt(4);
+        return LogFormat.recordCrc(new CRC32C(), record.array(), 0, (int) body) == record.getInt(4);
     }
 
     /** The version of the valid record at {@code offset} (found by {@link #findValidRecord}). */
@@ -294,7 +296,7 @@ final class LogRecovery {
     static void readFully(FileChannel ch, ByteBuffer dst, long position) throws IOException {
         while (dst.hasRemaining()) {
             int n = ch.read(dst, position);
-            if (n < 0) throw new java.io.EOFException("unexpected end of file at offset " + position);
+            if (n < 0) throw new EOFException("unexpected end of file at offset " + position);
             position += n;
         }
     }

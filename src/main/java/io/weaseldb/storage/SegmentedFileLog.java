@@ -637,7 +637,7 @@ public final class SegmentedFileLog implements CommitLog {
         if (closed) return;
         try {
             if (failure == null && pendingRecords > 0) sync();
-            if (syncedEnd != null) afterSync();
+            afterSync();  // a pending mark exists only with one (see sync)
         } finally {
             closed = true;
             registry.remove(segmentsGauge);

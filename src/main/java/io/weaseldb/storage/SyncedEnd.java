@@ -1,9 +1,11 @@
 package io.weaseldb.storage;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -74,7 +76,7 @@ final class SyncedEnd implements AutoCloseable {
     /** Deletes the mark (fsync off: nothing keeps it current), best effort. */
     static void discard(Path logDir) {
         try {
-            java.nio.file.Files.deleteIfExists(logDir.resolve(FILE_NAME));
+            Files.deleteIfExists(logDir.resolve(FILE_NAME));
         } catch (IOException e) {
             LOG.log(Level.WARNING, "could not delete " + logDir.resolve(FILE_NAME) + ": " + e);
         }
@@ -105,14 +107,13 @@ final class SyncedEnd implements AutoCloseable {
     static long read(Path logDir, long segmentFirstVersion) {
         ByteBuffer b = ByteBuffer.allocate(BYTES);
         try (FileChannel ch = FileChannel.open(logDir.resolve(FILE_NAME), StandardOpenOption.READ)) {
-            while (b.hasRemaining() && ch.read(b, b.position()) > 0) { }
-        } catch (NoSuchFileException e) {
+            LogRecovery.readFully(ch, b, 0);
+        } catch (NoSuchFileException | EOFException missingOrTorn) {
             return -1;
         } catch (IOException e) {
             LOG.log(Level.WARNING, "could not read " + logDir.resolve(FILE_NAME) + " (" + e + "); recovering without it");
             return -1;
         }
-        if (b.hasRemaining()) return -1;
         CRC32C c = new CRC32C();
         c.update(b.array(), 0, 16);
         if ((int) c.getValue() != b.getInt(16) || b.getLong(0) != segmentFirstVersion) return -1;

@@ -392,6 +392,11 @@ class LogRecoveryTest {
         try (SegmentedFileLog log = open(dir, durable)) {
             assertEquals(end, SyncedEnd.read(logDir, 1), "replaced at the start");
         }
+        Path markFile = logDir.resolve(SyncedEnd.FILE_NAME);
+        byte[] whole = Files.readAllBytes(markFile);
+        Files.write(markFile, Arrays.copyOf(whole, 10));
+        assertEquals(-1, SyncedEnd.read(logDir, 1), "a torn mark says nothing");
+        Files.write(markFile, whole);
         try (SegmentedFileLog log = open(dir, ONE_SEGMENT)) {
             assertEquals(-1, SyncedEnd.read(logDir, 1));
             assertTrue(!Files.exists(logDir.resolve(SyncedEnd.FILE_NAME)), "dropped with fsync off");
