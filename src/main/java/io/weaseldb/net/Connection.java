@@ -692,8 +692,8 @@ final class Connection implements Runnable, Exchange {
     @Override
     public void yieldToOthers() {
         servedWithoutWait = 0;
-        if (!slice.used(System.nanoTime())) return;
-        ackWake();  // this thread's read is done: the poller must not wait for it while it sits in the queue
+        ackWake();  // this thread's read is done: the poller must not wait for it (nor count it as waiting to run)
+        if (!slice.due(System.nanoTime(), poller.othersWaiting())) return;
         long before = server.resumes();
         poller.yieldTurn();
         slice.yielded(System.nanoTime(), server.resumes() != before);

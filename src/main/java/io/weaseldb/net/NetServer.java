@@ -134,7 +134,7 @@ public final class NetServer {
         int n = ThreadCounts.pollers(cfg.networkThreads(), Runtime.getRuntime().availableProcessors());
         pollers = new Poller[n];
         for (int i = 0; i < n; i++) {
-            pollers[i] = new Poller(i);
+            pollers[i] = new Poller(i, resumes);
             pollers[i].start();
         }
         acceptors = new Thread[cfg.acceptThreads()];

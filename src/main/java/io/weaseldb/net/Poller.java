@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.jctools.queues.atomic.MpscAtomicArrayQueue;
@@ -82,7 +83,16 @@ final class Poller implements Runnable {
     private final Consumer<SelectionKey> onReady = this::onReady;
     private volatile long nextScan;  // drain() sets it from another thread
 
+    /** Shared with the server: see {@link #drainWakes}. */
+    private final LongAdder resumes;
+
     Poller(int index) throws IOException {
+        this(index, new LongAdder());
+    }
+
+    /** {@code resumes}: the server's count of connection threads resumed from a wait (see {@link TimeSlice}). */
+    Poller(int index, LongAdder resumes) throws IOException {
+        this.resumes = resumes;
         this.selector = Selector.open();
         this.thread = Thread.ofPlatform().name("weaseldb-poller-" + index).daemon(true).unstarted(this);
     }
@@ -205,9 +215,16 @@ final class Poller implements Runnable {
         wakeLater(t);  // the same queue: an unstarted thread is started where others are unparked (see resume)
     }
 
+    /**
+     * Resumes the queued threads. Once per drain that resumed any it counts in {@code resumes}: a thread that yields
+     * compares that count around its yield to learn whether others ran meanwhile (see {@link TimeSlice}), and a
+     * connection thread woken here (a commit answered) is one that did, like one resumed from a read.
+     */
     private void drainWakes() {
-        Thread t;
-        while ((t = wakes.poll()) != null) resume(t);
+        Thread t = wakes.poll();
+        if (t == null) return;
+        resumes.increment();
+        do resume(t); while ((t = wakes.poll()) != null);
     }
 
     /**
@@ -271,6 +288,15 @@ final class Poller implements Runnable {
             Thread.onSpinWait();
         }
         yieldedNotParked.add(t);
+    }
+
+    /**
+     * True when connection threads this poller woke have not run yet: woken READY and not acked, or queued for a
+     * wake-up. A thread running a long time slice yields early for them (see {@link TimeSlice#due}). Those
+     * unparked from the wake-up queue and not run yet are not seen: they have no ack.
+     */
+    boolean othersWaiting() {
+        return unacked.get() > 0 || !wakes.isEmpty();
     }
 
     /** A connection woken READY has done its read (or closed). */

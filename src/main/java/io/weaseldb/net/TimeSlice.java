@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit;
  * poller and the carrier both have to be woken), which at every 64 KiB replay batch took a lone subscriber from 174
  * to 128 MB/s. So after a yield during which no other thread ran the slice doubles, up to {@link #MAX_NANOS}, and
  * after one during which others ran it falls back to {@link #MIN_NANOS}, what a busy thread may then delay each of
- * them by per turn. Single-threaded: only the connection's own thread uses it.
+ * them by per turn. A thread woken while a long slice runs does not wait for its end: once the poller has woken
+ * threads that have not run yet, the slice ends after {@link #MIN_NANOS} (see {@link #due}). Single-threaded: only
+ * the connection's own thread uses it.
  */
 final class TimeSlice {
     static final long MIN_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
@@ -32,6 +34,16 @@ final class TimeSlice {
     /** True once the thread has run its slice since it last waited or yielded. */
     boolean used(long nowNanos) {
         return nowNanos - since >= sliceNanos;
+    }
+
+    /**
+     * True once the thread should yield: its slice is used, or others are known to wait for the carrier
+     * ({@code othersWaiting}) and it has run at least {@link #MIN_NANOS}. A long slice, grown while nobody else
+     * ran, must not hold up a thread that has just been woken.
+     */
+    boolean due(long nowNanos, boolean othersWaiting) {
+        long ran = nowNanos - since;
+        return ran >= sliceNanos || (othersWaiting && ran >= MIN_NANOS);
     }
 
     /** The thread yielded and runs again; {@code othersRan}: some other connection thread ran meanwhile. */

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 class TimeSliceTest {
@@ -35,5 +39,48 @@ class TimeSliceTest {
         assertEquals(TimeSlice.MAX_NANOS, s.sliceNanos());
         s.yielded(now, true);  // others ran: they are waiting, so turns are short again
         assertEquals(MIN, s.sliceNanos());
+    }
+
+    @Test
+    void othersWaitingEndALongSliceAfterTheShortestOne() {
+        TimeSlice s = new TimeSlice(0);
+        long now = 0;
+        while (s.sliceNanos() < TimeSlice.MAX_NANOS) {  // a lone thread's slice grows to the cap
+            now += s.sliceNanos();
+            s.yielded(now, false);
+        }
+        assertFalse(s.due(now + MIN - 1, true), "a thread runs at least the shortest slice");
+        assertTrue(s.due(now + MIN, true), "then yields to threads woken meanwhile");
+        assertFalse(s.due(now + TimeSlice.MAX_NANOS - 1, false), "nobody waiting: the whole slice");
+        assertTrue(s.due(now + TimeSlice.MAX_NANOS, false));
+    }
+
+    /**
+     * A thread that yields learns whether others ran from the server's count of resumed connection threads. One the
+     * poller wakes for another thread (a commit answered by the pipeline) runs too and must count: before, only
+     * threads resumed from a read or a yield did, so a replaying subscriber beside commit traffic took 8 ms slices.
+     */
+    @Test
+    void aThreadThePollerWakesForAnotherThreadCountsAsResumed() throws Exception {
+        LongAdder resumes = new LongAdder();
+        Poller poller = new Poller(0, resumes);
+        poller.start();
+        try {
+            Thread waiter = Thread.ofVirtual().start(() -> LockSupport.park(this));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (waiter.getState() != Thread.State.WAITING) {
+                assertTrue(System.nanoTime() < deadline, "the waiter never parked");
+                Thread.onSpinWait();
+            }
+            assertEquals(0, resumes.sum());
+            poller.wakeLater(waiter);
+            assertTrue(waiter.join(Duration.ofSeconds(10)), "the poller did not wake the waiter");
+            // The poller counts before it unparks; unpark is not documented as a happens-before edge, so poll.
+            while (resumes.sum() == 0 && System.nanoTime() < deadline) Thread.onSpinWait();
+            assertEquals(1, resumes.sum());
+        } finally {
+            poller.stop();
+            poller.join(5_000);
+        }
     }
 }
