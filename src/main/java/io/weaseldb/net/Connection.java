@@ -686,8 +686,8 @@ final class Connection implements Runnable, Exchange {
     }
 
     /**
-     * Takes its turn behind the threads its poller has woken (see {@link Poller#yieldTurn}) once this thread has used
-     * its {@link TimeSlice}; before that it returns at once.
+     * Takes its turn behind the threads its poller has woken (see {@link Poller#yieldTurn}) once this thread's
+     * {@link TimeSlice} is due (used up, or cut short by threads woken and not run yet); before that it returns at once.
      */
     @Override
     public void yieldToOthers() {

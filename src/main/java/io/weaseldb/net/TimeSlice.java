@@ -31,13 +31,8 @@ final class TimeSlice {
         since = nowNanos;
     }
 
-    /** True once the thread has run its slice since it last waited or yielded. */
-    boolean used(long nowNanos) {
-        return nowNanos - since >= sliceNanos;
-    }
-
     /**
-     * True once the thread should yield: its slice is used, or others are known to wait for the carrier
+     * True once the thread should yield: it has run its slice since it last waited or yielded, or others are known to wait for the carrier
      * ({@code othersWaiting}) and it has run at least {@link #MIN_NANOS}. A long slice, grown while nobody else
      * ran, must not hold up a thread that has just been woken.
      */

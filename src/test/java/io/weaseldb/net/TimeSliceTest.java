@@ -16,11 +16,11 @@ class TimeSliceTest {
     @Test
     void aSliceIsUsedOnlyOnceItsTimeHasRunSinceTheLastWait() {
         TimeSlice s = new TimeSlice(0);
-        assertFalse(s.used(MIN - 1));
-        assertTrue(s.used(MIN));
+        assertFalse(s.due(MIN - 1, false));
+        assertTrue(s.due(MIN, false));
         s.resumed(MIN);  // waited: a new slice
-        assertFalse(s.used(2 * MIN - 1));
-        assertTrue(s.used(2 * MIN));
+        assertFalse(s.due(2 * MIN - 1, false));
+        assertTrue(s.due(2 * MIN, false));
     }
 
     @Test
@@ -30,11 +30,11 @@ class TimeSliceTest {
         long expected = MIN;
         for (int i = 0; i < 10; i++) {
             now += s.sliceNanos();
-            assertTrue(s.used(now));
+            assertTrue(s.due(now, false));
             s.yielded(now, false);  // a lone thread: the yield let nobody run
             expected = Math.min(TimeSlice.MAX_NANOS, expected * 2);
             assertEquals(expected, s.sliceNanos());
-            assertFalse(s.used(now + expected - 1), "a new slice starts at the yield");
+            assertFalse(s.due(now + expected - 1, false), "a new slice starts at the yield");
         }
         assertEquals(TimeSlice.MAX_NANOS, s.sliceNanos());
         s.yielded(now, true);  // others ran: they are waiting, so turns are short again
