@@ -32,9 +32,9 @@ final class TimeSlice {
     }
 
     /**
-     * True once the thread should yield: it has run its slice since it last waited or yielded, or others are known to wait for the carrier
-     * ({@code othersWaiting}) and it has run at least {@link #MIN_NANOS}. A long slice, grown while nobody else
-     * ran, must not hold up a thread that has just been woken.
+     * True once the thread should yield: it has run its slice since it last waited or yielded, or others are known
+     * to wait for the carrier ({@code othersWaiting}) and it has run at least {@link #MIN_NANOS}. A long slice, grown
+     * while nobody else ran, must not hold up a thread that has just been woken.
      */
     boolean due(long nowNanos, boolean othersWaiting) {
         long ran = nowNanos - since;
