@@ -88,10 +88,6 @@ final class Poller implements Runnable {
     /** Shared with the server: see {@link #drainWakes}. */
     private final LongAdder resumes;
 
-    Poller(int index) throws IOException {
-        this(index, new LongAdder());
-    }
-
     /** {@code resumes}: the server's count of connection threads resumed from a wait (see {@link TimeSlice}). */
     Poller(int index, LongAdder resumes) throws IOException {
         this.resumes = resumes;

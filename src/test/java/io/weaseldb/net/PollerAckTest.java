@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.weaseldb.server.TestServer;
 import java.lang.reflect.Field;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -25,11 +25,7 @@ class PollerAckTest {
         field("awaitingAcks").setBoolean(poller, true);         // the poller waits for their acks
 
         Thread answered = Thread.ofVirtual().start(() -> LockSupport.park(this));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (answered.getState() != Thread.State.WAITING) {
-            assertTrue(System.nanoTime() < deadline, "the thread never parked");
-            Thread.onSpinWait();
-        }
+        TestServer.awaitTrue("the thread parks", Duration.ofSeconds(10), () -> answered.getState() == Thread.State.WAITING);
         poller.wakeLater(answered);  // a pipeline answered it while the round was reading
 
         poller.ack();

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +36,7 @@ class PollerStopTest {
 
     private static void stopUnderWaits() throws Exception {
         NetServer server = new NetServer(ServerConfig.defaults().http(), new Router(), Metrics.create(false).http());
-        Poller poller = new Poller(0);
+        Poller poller = new Poller(0, new LongAdder());
         poller.start();
         Field keyField = Connection.class.getDeclaredField("key");
         keyField.setAccessible(true);

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.weaseldb.server.TestServer;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
@@ -67,16 +67,12 @@ class TimeSliceTest {
         poller.start();
         try {
             Thread waiter = Thread.ofVirtual().start(() -> LockSupport.park(this));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (waiter.getState() != Thread.State.WAITING) {
-                assertTrue(System.nanoTime() < deadline, "the waiter never parked");
-                Thread.onSpinWait();
-            }
+            TestServer.awaitTrue("the waiter parks", Duration.ofSeconds(10), () -> waiter.getState() == Thread.State.WAITING);
             assertEquals(0, resumes.sum());
             poller.wakeLater(waiter);
             assertTrue(waiter.join(Duration.ofSeconds(10)), "the poller did not wake the waiter");
             // The poller counts before it unparks; unpark is not documented as a happens-before edge, so poll.
-            while (resumes.sum() == 0 && System.nanoTime() < deadline) Thread.onSpinWait();
+            TestServer.awaitTrue("the wake-up counted", Duration.ofSeconds(10), () -> resumes.sum() > 0);
             assertEquals(1, resumes.sum());
         } finally {
             poller.stop();

@@ -2,6 +2,7 @@ package io.weaseldb.net;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Run in a JVM of its own with one carrier ({@code -Djdk.virtualThreadScheduler.parallelism=1}): two virtual
@@ -13,7 +14,7 @@ final class YieldProbe {
 
     public static void main(String[] args) throws Exception {
         int yields = Integer.parseInt(args[0]);
-        Poller poller = new Poller(0);
+        Poller poller = new Poller(0, new LongAdder());
         poller.start();
         AtomicLong othersSteps = new AtomicLong();
         AtomicLong fruitless = new AtomicLong();
