@@ -121,15 +121,24 @@ public final class RequestParser {
     }
 
     /**
-     * Counts {@code n} bytes of empty lines that the caller dropped before this request without parsing them
-     * against the same limit as the ones this parser skips, so the limit does not depend on how the bytes arrived.
-     * Returns how many of them fit under it (the caller drops only those and leaves the rest to {@link #parseHead},
-     * which refuses the first byte over).
+     * Returns the index past the empty lines (CRLF or bare LF, RFC 9112 §2.2) at the start of {@code buf[start, end)},
+     * for a caller that drops them before parsing starts (a connection that ignores them while it waits for the next
+     * request). They count against the same limit as the ones {@link #parseHead} skips, so the limit does not depend
+     * on how the bytes arrived. Stops at the first other byte, at a CR whose LF has not arrived, and at the limit:
+     * what is left is for {@link #parseHead}, which refuses the first byte over the limit.
      */
-    public int countDroppedLeading(int n) {
-        int fit = Math.max(0, Math.min(n, limits.maxRequestLineBytes() - leadingBytes));
-        leadingBytes += fit;
-        return fit;
+    public int skipEmptyLines(byte[] buf, int start, int end) {
+        if (this.start >= 0) throw new IllegalStateException("parseHead has started: it skips empty lines itself");
+        int room = limits.maxRequestLineBytes() - leadingBytes;
+        int p = start;
+        while (p < end) {
+            int n = buf[p] == '\n' ? 1 : buf[p] == '\r' && end - p >= 2 && buf[p + 1] == '\n' ? 2 : 0;
+            if (n == 0 || n > room) break;
+            p += n;
+            room -= n;
+        }
+        leadingBytes += p - start;
+        return p;
     }
 
     /** True once at least one byte of a request line (not a leading empty line) has been seen. */

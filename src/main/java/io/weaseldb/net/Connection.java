@@ -256,24 +256,12 @@ final class Connection implements Runnable, Exchange {
     }
 
     /**
-     * Drops the empty lines (CRLF or bare LF, as the parser skips them) before a request: RFC 9112 §2.2 asks
-     * servers to ignore them (some clients send one after a POST body), so they neither start a request nor its
-     * timeout. They count against the parser's limit on empty lines before a request, as the ones it skips
-     * itself do (a CR not yet followed by its LF is left to it): past the limit they are left in the buffer and
-     * the parser answers 400, however the bytes were split into reads.
+     * Drops the empty lines before a request: RFC 9112 §2.2 asks servers to ignore them (some clients send one
+     * after a POST body), so they neither start a request nor its timeout. The parser decides what counts as one
+     * and keeps them under its limit ({@link RequestParser#skipEmptyLines}).
      */
     private void dropEmptyLines() {
-        int start = input.start();
-        int p = start;
-        int end = input.end();
-        if (p >= end) return;
-        byte[] a = input.array();
-        while (p < end) {
-            if (a[p] == '\n') p++;
-            else if (a[p] == '\r' && end - p >= 2 && a[p + 1] == '\n') p += 2;
-            else break;
-        }
-        input.consumeTo(start + parser.countDroppedLeading(p - start));
+        if (input.hasUnconsumed()) input.consumeTo(parser.skipEmptyLines(input.array(), input.start(), input.end()));
     }
 
     private boolean startRequest() {

@@ -281,18 +281,38 @@ class RequestParserTest {
         }
 
         @Test
-        void emptyLinesTheCallerDroppedCountAgainstTheSameLimit() throws HttpException {
+        void emptyLinesTheCallerSkipsCountAgainstTheSameLimit() throws HttpException {
             HttpLimits limits = new HttpLimits(64, 16384, 1 << 20, 100);
             RequestParser p = new RequestParser(limits);
             p.reset();
-            assertEquals(40, p.countDroppedLeading(40));
+            byte[] lines = "\r\n".repeat(20).getBytes(StandardCharsets.US_ASCII);
+            assertEquals(40, p.skipEmptyLines(lines, 0, 40));
             byte[] ok = ("\r\n".repeat(12) + get("/")).getBytes(StandardCharsets.US_ASCII);
-            assertTrue(p.parseHead(ok, 0, ok.length) > 0, "40 dropped + 24 skipped = the limit of 64");
+            assertTrue(p.parseHead(ok, 0, ok.length) > 0, "40 skipped by the caller + 24 by the parser = the limit of 64");
+
             p.reset();
-            assertEquals(64, p.countDroppedLeading(100), "only what fits is dropped");
-            assertEquals(0, p.countDroppedLeading(2));
-            byte[] over = "\n".getBytes(StandardCharsets.US_ASCII);
-            assertThrows(HttpException.class, () -> p.parseHead(over, 0, 1));
+            byte[] many = "\r\n".repeat(50).getBytes(StandardCharsets.US_ASCII);
+            assertEquals(64, p.skipEmptyLines(many, 0, many.length), "only what fits is skipped");
+            assertEquals(64, p.skipEmptyLines(many, 64, many.length), "nothing more once at the limit");
+            assertThrows(HttpException.class, () -> p.parseHead(many, 64, many.length));
+        }
+
+        @Test
+        void theCallerSkipsOnlyWholeEmptyLines() throws HttpException {
+            RequestParser p = new RequestParser(HttpLimits.DEFAULT);
+            p.reset();
+            byte[] b = "\n\r\n\r".getBytes(StandardCharsets.US_ASCII);
+            assertEquals(3, p.skipEmptyLines(b, 0, b.length), "a CR whose LF has not arrived stays");
+            byte[] g = "\r\nGET".getBytes(StandardCharsets.US_ASCII);
+            assertEquals(2, p.skipEmptyLines(g, 0, g.length), "stops at the request line");
+            byte[] bare = "\rGET".getBytes(StandardCharsets.US_ASCII);
+            assertEquals(0, p.skipEmptyLines(bare, 0, bare.length), "a bare CR is the parser's to refuse");
+            assertThrows(HttpException.class, () -> p.parseHead(bare, 0, bare.length));
+            p.reset();
+            byte[] req = ("\r\n" + get("/")).getBytes(StandardCharsets.US_ASCII);
+            assertTrue(p.parseHead(req, 0, req.length) > 0);
+            assertThrows(IllegalStateException.class, () -> p.skipEmptyLines(req, 0, req.length),
+                    "once parsing has started the parser skips empty lines itself");
         }
 
         @Test
