@@ -54,7 +54,7 @@ public final class ConfigLoader {
             }
         }
         Map<String, Object> http = r.table(toml, "http", Schema.TABLES.get("http"), "pipelines");
-        r.resolvable("http.bind_address", (String) http.get("bind_address"));
+        InetAddress bindIp = r.resolve("http.bind_address", (String) http.get("bind_address"));
         Map<String, ServerConfig.Pipeline> pipelines = r.pipelines(toml);
         Map<String, Object> storage = r.table(toml, "storage", Schema.TABLES.get("storage"));
         Map<String, Object> commit = r.table(toml, "commit", Schema.TABLES.get("commit"));
@@ -63,7 +63,7 @@ public final class ConfigLoader {
 
         return new ServerConfig(
             new ServerConfig.Http(
-                (String) http.get("bind_address"), i(http, "port"), i(http, "accept_threads"),
+                (String) http.get("bind_address"), bindIp, i(http, "port"), i(http, "accept_threads"),
                 i(http, "network_threads"), i(http, "carrier_threads"), i(http, "keepalive_timeout_sec"), i(http, "request_timeout_sec"),
                 i(http, "write_timeout_sec"), i(http, "drain_timeout_sec"), i(http, "max_connections"),
                 (long) http.get("max_request_size_bytes"), (long) http.get("max_inflight_body_bytes"), i(http, "max_header_bytes"),
@@ -146,9 +146,9 @@ public final class ConfigLoader {
          * An address to listen on must be an IP address or a name this machine resolves: found out here, it is
          * refused like any other bad value instead of failing the bind with an exception that names nothing.
          */
-        void resolvable(String key, String address) throws ConfigException {
+        InetAddress resolve(String key, String address) throws ConfigException {
             try {
-                InetAddress.getByName(address);
+                return InetAddress.getByName(address);
             } catch (UnknownHostException e) {
                 throw mismatch(key, "an IP address or a host name that resolves", address);
             }

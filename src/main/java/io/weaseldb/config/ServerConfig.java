@@ -1,13 +1,18 @@
 package io.weaseldb.config;
 
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.Map;
 
 /** The whole validated configuration; immutable. Defaults and docs live in {@link Schema}. */
 public record ServerConfig(Http http, Storage storage, Commit commit, Subscription subscription, Metrics metrics) {
 
-    /** {@code [http]}. Timeouts in seconds; sizes in bytes. */
-    public record Http(String bindAddress, int port, int acceptThreads, int networkThreads, int carrierThreads,
+    /**
+     * {@code [http]}. Timeouts in seconds; sizes in bytes. {@code bindAddress} is the configured text (for messages),
+     * {@code bindIp} what it resolved to when the file was checked: the server binds to that, so a name is looked up
+     * once and the address checked is the address used.
+     */
+    public record Http(String bindAddress, InetAddress bindIp, int port, int acceptThreads, int networkThreads, int carrierThreads,
                        int keepaliveTimeoutSec, int requestTimeoutSec, int writeTimeoutSec, int drainTimeoutSec,
                        int maxConnections, long maxRequestSizeBytes, long maxInflightBodyBytes, int maxHeaderBytes,
                        int maxRequestLineBytes, Map<String, Pipeline> pipelines) {

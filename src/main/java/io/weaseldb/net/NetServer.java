@@ -122,7 +122,7 @@ public final class NetServer {
         listener = ServerSocketChannel.open();
         listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         try {
-            listener.bind(new InetSocketAddress(cfg.bindAddress(), cfg.port()), 4096);
+            listener.bind(new InetSocketAddress(cfg.bindIp(), cfg.port()), 4096);
         } catch (IOException e) {
             listener.close();
             // A port in use, an address not on this machine, a privileged port: name the settings to change.

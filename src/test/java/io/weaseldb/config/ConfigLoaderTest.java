@@ -46,6 +46,15 @@ class ConfigLoaderTest {
         assertTrue(c.storage().fsync());
     }
 
+    /** A host name is looked up once, when the file is checked; the server binds to what it resolved to then. */
+    @Test
+    void aBindAddressIsResolvedOnceAndKeptAsTyped() throws Exception {
+        ServerConfig c = ConfigLoader.parse("f.toml", "[http]\nbind_address = \"localhost\"\n");
+        assertEquals("localhost", c.http().bindAddress());
+        assertTrue(c.http().bindIp().isLoopbackAddress(), c.http().bindIp().toString());
+        assertTrue(ConfigLoader.parse("f.toml", "").http().bindIp().isAnyLocalAddress());
+    }
+
     /** Files as editors write them: a UTF-8 byte order mark and CRLF line ends are read; bytes that are not UTF-8 are named. */
     @Test
     void aByteOrderMarkAndCrlfAreReadAndNonUtf8IsRefusedClearly(@TempDir Path dir)
