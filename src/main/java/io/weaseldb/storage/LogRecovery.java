@@ -113,15 +113,12 @@ final class LogRecovery {
         if (headerProblem != null) {
             if (!last) throw new CorruptLogException(file, 0, headerProblem + " (not the last segment)");
             requireNotBelowSynced(file, 0, synced, headerProblem);
-            long later = findValidRecord(ch, 0, size, segment.firstVersion, maxRecordBytes);
-            if (later >= 0 && (lostWrite(ch, 0, later, maxRecordBytes) < 0 || versionAt(ch, later, size, maxRecordBytes) < segment.firstVersion)) {
-                throw new CorruptLogException(file, 0, headerProblem + "; a valid record follows at offset " + later);
-            }
+            LostWrite lost = lostWriteBefore(ch, file, 0, 0, segment.firstVersion, maxRecordBytes, headerProblem);
             // Crash while the segment was being created, or its header's write was lost at a power failure (then
             // the records found after it came after the last fsync): nothing in it was ever acknowledged.
             LOG.log(Level.WARNING, "commit log recovery: rewriting torn header of " + file + " at offset 0 ("
-                    + size + " bytes discarded" + (later >= 0 ? ", among them records written after the last fsync, from"
-                    + " offset " + later : "") + "): " + headerProblem);
+                    + size + " bytes discarded" + (lost != null ? ", among them records written after the last fsync, from"
+                    + " offset " + lost.later : "") + "): " + headerProblem);
             ch.truncate(0);
             ByteBuffer header = LogFormat.encodeHeader(segment.firstVersion);
             while (header.hasRemaining()) ch.write(header, header.position());
@@ -155,18 +152,13 @@ final class LogRecovery {
             }
             if (!last) throw new CorruptLogException(file, bad, scanner.problem() + " (not the last segment)");
             requireNotBelowSynced(file, bad, synced, scanner.problem());
-            long later = findValidRecord(ch, bad + 1, size, expected, maxRecordBytes);
-            if (later >= 0) {
-                long lost = lostWrite(ch, bad, later, maxRecordBytes);
-                long laterVersion = versionAt(ch, later, size, maxRecordBytes);
-                if (lost < 0 || laterVersion < expected) {
-                    throw new CorruptLogException(file, bad, scanner.problem() + "; a valid record follows at offset " + later);
-                }
+            LostWrite lost = lostWriteBefore(ch, file, bad, bad + 1, expected, maxRecordBytes, scanner.problem());
+            if (lost != null) {
                 LOG.log(Level.WARNING, "commit log recovery: truncating the unsynced tail of " + file + " at offset " + bad
                         + " (" + (size - bad) + " bytes discarded, last good version " + (expected - 1) + "): "
-                        + scanner.problem() + ", and its bytes from offset " + lost + " are zeros, a write that never reached"
-                        + " the disk; the records after it (version " + laterVersion + " at offset " + later + " and on) were"
-                        + " written after the last fsync, so none of them was acknowledged");
+                        + scanner.problem() + ", and its bytes from offset " + lost.zerosFrom + " are zeros, a write that never"
+                        + " reached the disk; the records after it (version " + lost.laterVersion + " at offset " + lost.later
+                        + " and on) were written after the last fsync, so none of them was acknowledged");
             } else {
                 LOG.log(Level.WARNING, "commit log recovery: truncating torn tail of " + file + " at offset " + bad + " ("
                         + (size - bad) + " bytes discarded, last good version " + (expected - 1) + "): " + scanner.problem());
@@ -191,6 +183,28 @@ final class LogRecovery {
                 + " If this log was restored from a copy taken while a server wrote it, delete that file to start with"
                 + " what the copy holds");
         }
+    }
+
+    /** Valid records after damage, behind a write lost at a power failure: see {@link #lostWriteBefore}. */
+    private record LostWrite(long zerosFrom, long later, long laterVersion) { }
+
+    /**
+     * Damage at {@code bad} in the last segment ({@code problem}, a bad header or record) where the next record was
+     * to have version {@code expected}: null when no valid record follows from {@code searchFrom} (a torn tail), the
+     * lost write when the ones that do follow were written after the last fsync ({@link #lostWrite}). Any other
+     * damage before a valid record, or a record that goes back in version, is corruption: refused.
+     */
+    private static LostWrite lostWriteBefore(FileChannel ch, Path file, long bad, long searchFrom, long expected,
+            int maxRecordBytes, String problem) throws IOException {
+        long size = ch.size();
+        long later = findValidRecord(ch, searchFrom, size, expected, maxRecordBytes);
+        if (later < 0) return null;
+        long zerosFrom = lostWrite(ch, bad, later, maxRecordBytes);
+        long laterVersion = zerosFrom < 0 ? -1 : versionAt(ch, later, size, maxRecordBytes);
+        if (zerosFrom < 0 || laterVersion < expected) {
+            throw new CorruptLogException(file, bad, problem + "; a valid record follows at offset " + later);
+        }
+        return new LostWrite(zerosFrom, later, laterVersion);
     }
 
     /** The unit a disk writes whole, or not at all, at a power failure. */
