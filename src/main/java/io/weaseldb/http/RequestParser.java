@@ -571,7 +571,8 @@ public final class RequestParser {
         if (h.contentLength > limits.maxBodyBytes()) {
             throw HttpException.payloadTooLarge("Content-Length " + h.contentLength + " exceeds " + limits.maxBodyBytes() + " bytes");
         }
-        h.keepAlive = !connectionClose && (http11 || connectionKeepAlive);
+        // What follows a CONNECT may be meant for the tunnel the client asked for: never parsed as requests.
+        h.keepAlive = !connectionClose && (http11 || connectionKeepAlive) && h.method() != Method.CONNECT;
         h.expectContinue = expectContinue && http11;
         h.headLength = end - lineStart;
     }

@@ -9,17 +9,15 @@ import java.util.StringJoiner;
 
 /**
  * Path router: exact paths first, then the longest registered prefix. Matching compares bytes in the
- * read buffer, so routing a request allocates nothing. Built at startup, read-only afterwards.
+ * read buffer, so routing a request allocates nothing. A request no registered route takes gets one of the
+ * router's own answers ({@link Unmatched}): every request has a route. Built at startup, read-only afterwards.
  */
 public final class Router {
-    /** Result of matching a path for which some route exists but not for this method. */
-    public record MethodNotAllowed(String allow) { }
-
     private static final class Entry {
         final byte[] path;
         final boolean prefix;
         final Map<Method, Route> byMethod = new EnumMap<>(Method.class);
-        MethodNotAllowed notAllowed;
+        Route notAllowed;  // 405, and OPTIONS: what this path allows
 
         Entry(byte[] path, boolean prefix) {
             this.path = path;
@@ -57,8 +55,8 @@ public final class Router {
         }
         StringJoiner allow = new StringJoiner(", ");
         for (Method m : e.byMethod.keySet()) allow.add(m.name());
-        allow.add(Method.OPTIONS.name());  // answered for every known path (the connection does, from this list)
-        e.notAllowed = new MethodNotAllowed(allow.toString());
+        allow.add(Method.OPTIONS.name());  // answered for every known path, from this list
+        e.notAllowed = Unmatched.notAllowed(allow.toString());
     }
 
     /**
@@ -92,28 +90,31 @@ public final class Router {
     }
 
     /**
-     * Finds the route for the request: a {@link Route}, a {@link MethodNotAllowed} when the path exists but not
-     * for this method, or null when nothing matches (404).
+     * The route for the request: the registered one; for a path registered with other methods, its 405 (and its
+     * OPTIONS answer); else 200 for {@code OPTIONS *}, 501 for CONNECT, 404 for the rest. Never null.
      */
-    public Object match(RequestHead head) {
+    public Route route(RequestHead head) {
+        Method m = head.method();
         // Indexed loops: a for-each's iterator was an allocation per request (not scalar-replaced here).
         for (int i = 0, n = exact.size(); i < n; i++) {
             Entry e = exact.get(i);
-            if (head.pathEquals(e.path)) return pick(e, head.method());
+            if (head.pathEquals(e.path)) return pick(e, m);
         }
         for (int i = 0, n = prefixes.size(); i < n; i++) {
             Entry e = prefixes.get(i);
-            if (head.pathStartsWith(e.path)) return pick(e, head.method());
+            if (head.pathStartsWith(e.path)) return pick(e, m);
         }
-        return null;
+        if (m == Method.OPTIONS && "*".equals(head.target())) return Unmatched.SERVER_OPTIONS;
+        if (m == Method.CONNECT) return Unmatched.CONNECT;
+        return Unmatched.NOT_FOUND;
     }
 
-    private static Object pick(Entry e, Method m) {
+    private static Route pick(Entry e, Method m) {
         Route r = e.byMethod.get(m);
         return r != null ? r : e.notAllowed;
     }
 
-    /** Every registered route, for metrics pre-registration and docs. */
+    /** Every registered route, for metrics pre-registration and docs (not the router's own answers). */
     public List<Route> routes() {
         List<Route> all = new ArrayList<>();
         for (Entry e : exact) all.addAll(e.byMethod.values());

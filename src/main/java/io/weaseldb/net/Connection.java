@@ -11,7 +11,6 @@ import io.weaseldb.http.RequestHead;
 import io.weaseldb.http.RequestParser;
 import io.weaseldb.http.ResponseHead;
 import io.weaseldb.http.Route;
-import io.weaseldb.http.Router;
 import io.weaseldb.metrics.HttpMetrics.RouteMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -38,7 +37,6 @@ final class Connection implements Runnable, Exchange {
     private static final int FLUSH_THRESHOLD = 32 * 1024;
     /** Bodies larger than this are written from the handler's array instead of being copied. */
     private static final int COPY_LIMIT = 16 * 1024;
-    private static final byte[] NO_BODY = new byte[0];
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     // --- shared with the poller (see Poller) ---
@@ -362,44 +360,11 @@ final class Connection implements Runnable, Exchange {
         return routed ? routeMetrics : server.noRoute();
     }
 
-    /** Client text quoted in an error message, cut to {@link #ECHO_CHARS}: an 8 KB method need not come back whole. */
-    private static String echo(String clientText) {
-        return clientText.length() <= ECHO_CHARS ? clientText : clientText.substring(0, ECHO_CHARS) + "…";
-    }
-
-    private static final int ECHO_CHARS = 256;
-
     private void dispatch(RequestHead h) throws IOException, HttpException {
-        Object match = server.router().match(h);
-        if (match instanceof Route r) {
-            route(server.routeMetrics(r));
-            if (!r.inline()) flush(); // the handler will park on its pipeline: do not hold earlier answers
-            r.handler().handle(this);
-        } else if (match instanceof Router.MethodNotAllowed mna && h.method() == Method.OPTIONS) {
-            // What this resource allows (RFC 9110 §9.3.7), as OPTIONS * does for the server.
-            route(server.unmatchedRoute());
-            respond(200, null, NO_BODY, 0, 0, "Allow", mna.allow());
-        } else if (match instanceof Router.MethodNotAllowed mna) {
-            route(server.unmatchedRoute());
-            byte[] b = ErrorBody.json("method_not_allowed", echo(h.methodName()) + " is not allowed on " + echo(h.path())
-                + "; allowed: " + mna.allow());
-            respond(405, "application/json", b, 0, b.length, "Allow", mna.allow());
-        } else if (h.method() == Method.OPTIONS && "*".equals(h.target())) {
-            // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
-            route(server.unmatchedRoute());
-            respond(200, null, NO_BODY, 0, 0, "Allow", "GET, HEAD, POST, PUT, DELETE, OPTIONS");
-        } else if (h.method() == Method.CONNECT) {
-            // Its target is an authority, not a path of ours: say what is missing rather than 404 "no such path".
-            route(server.unmatchedRoute());
-            byte[] b = ErrorBody.json("not_implemented", "CONNECT is not supported: this server is not a proxy");
-            // What the client sends next may be meant for the tunnel it asked for: never parse it as requests.
-            closeAfter = true;
-            respond(501, "application/json", b, 0, b.length);
-        } else {
-            route(server.unmatchedRoute());
-            byte[] b = ErrorBody.json("not_found", "no such path: " + echo(h.path()));
-            respond(404, "application/json", b, 0, b.length);
-        }
+        Route r = server.router().route(h);
+        route(server.routeMetrics(r));
+        if (!r.inline()) flush(); // the handler will park on its pipeline: do not hold earlier answers
+        r.handler().handle(this);
     }
 
     /** A head in a large buffer holds one of the server's large-head permits until answered: 503 when none is free. */

@@ -259,8 +259,8 @@ public final class NetServer {
     BufferPool largeBuffers() { return largeBuffers; }
     Router router() { return router; }
     HttpMetrics metrics() { return metrics; }
-    RouteMetrics routeMetrics(Route r) { return routeMetrics.get(r); }
-    RouteMetrics unmatchedRoute() { return unmatched; }
+    /** The router's own answers (404, 405, OPTIONS, CONNECT) are not registered routes: they share "unmatched". */
+    RouteMetrics routeMetrics(Route r) { return routeMetrics.getOrDefault(r, unmatched); }
     RouteMetrics noRoute() { return none; }
     long requestTimeoutNanos() { return requestTimeoutNanos; }
     long keepaliveTimeoutNanos() { return keepaliveTimeoutNanos; }

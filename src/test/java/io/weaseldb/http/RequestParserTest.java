@@ -202,6 +202,7 @@ class RequestParserTest {
             Req r = feed(lines("CONNECT db.example.com:443 HTTP/1.1", "Host: db.example.com:443", "", "")).only();
             assertEquals("db.example.com:443", r.target());
             assertEquals("", r.path());
+            assertFalse(r.keepAlive(), "what follows a CONNECT may be tunnel bytes, never another request");
             assertEquals(Method.CONNECT, feed(lines("CONNECT [::1]:8080 HTTP/1.1", "Host: [::1]:8080", "", "")).only().method());
             assertStatus(400, lines("CONNECT / HTTP/1.1", "Host: a", "", ""));
             assertStatus(400, lines("CONNECT example.com HTTP/1.1", "Host: a", "", ""));

@@ -1,6 +1,7 @@
 package io.weaseldb.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -413,6 +414,13 @@ class CoreHttpTest {
             assertTrue(r.header("Content-Type").startsWith("text/plain; version=0.0.4"));
             assertTrue(r.bodyText().contains("weaseldb_http_requests_total{method=\"GET\",route=\"/ok\",status=\"200\"}"),
                 r.bodyText());
+            // The router's own answers share one label: never the raw path.
+            c.send(get("/no-such-path")).read();
+            c.send("DELETE /ok HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            String text = c.send(get("/metrics")).read().bodyText();
+            assertTrue(text.contains("weaseldb_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}"), text);
+            assertTrue(text.contains("weaseldb_http_requests_total{method=\"DELETE\",route=\"unmatched\",status=\"405\"}"), text);
+            assertFalse(text.contains("no-such-path"), "no raw path as a label");
             r = c.send("GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text; version=1.0.0\r\n\r\n").read();
             assertTrue(r.header("Content-Type").startsWith("application/openmetrics-text"));
             assertTrue(r.bodyText().endsWith("# EOF\n"));
