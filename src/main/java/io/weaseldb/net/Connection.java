@@ -14,7 +14,6 @@ import io.weaseldb.http.Route;
 import io.weaseldb.metrics.HttpMetrics.RouteMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -33,10 +32,6 @@ final class Connection implements Runnable, Exchange {
     /** Wake signals from the poller. */
     static final int READY = 1, TIMED_OUT = 2, CLOSED = 3;
 
-    /** Output is flushed before it grows past this while pipelined requests are answered back to back. */
-    private static final int FLUSH_THRESHOLD = 32 * 1024;
-    /** Bodies larger than this are written from the handler's array instead of being copied. */
-    private static final int COPY_LIMIT = 16 * 1024;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     // --- shared with the poller (see Poller) ---
@@ -57,7 +52,8 @@ final class Connection implements Runnable, Exchange {
     private final ChannelIo io;
     private final RequestParser parser;
     private final BodyDecoder body;
-    private final OutputBuffer out;
+    private final ConnectionOutput output;
+    private final OutputBuffer out;  // output's buffer, where answers are written
     private SelectionKey key;
 
     private volatile boolean aborted;
@@ -68,7 +64,6 @@ final class Connection implements Runnable, Exchange {
     private int reservedKiB;   // this request's share of the server's body budget
     private boolean holdsLargeHead;  // this request holds one of the server's large-head permits (NetServer#largeHeads)
     private long reservedAt;   // when it was granted: the body's pace is measured from here
-    private ByteBuffer outView;
 
     // per-request state, reset in serveOne
     private long requestStart;
@@ -94,7 +89,8 @@ final class Connection implements Runnable, Exchange {
         this.input = new InputBuffer(server.smallBuffers(), server.largeBuffers());
         this.parser = new RequestParser(server.limits());
         this.body = new BodyDecoder(server.limits());
-        this.out = new OutputBuffer(1024, 64 * 1024); // grows for pipelined or large answers
+        this.output = new ConnectionOutput(io, server.writeTimeoutNanos());
+        this.out = output.buffer();
     }
 
     // ------------------------------------------------------------------ waiting (poller hand-off)
@@ -188,7 +184,7 @@ final class Connection implements Runnable, Exchange {
         dropEmptyLines();
         if (!input.hasUnconsumed()) {
             input.restartEmpty();
-            flush();
+            output.flush();
             if (server.draining()) {
                 // A request whose bytes already arrived is in flight, not idle: serve it, as the drain's wake-up
                 // below does. (Returning at once dropped it when the drain began before this thread first ran.)
@@ -295,7 +291,7 @@ final class Connection implements Runnable, Exchange {
         try {
             headEnd = readHead();
             if (headEnd < 0) { // client closed mid-head: still deliver the answers to what it asked before
-                flushQuietly();
+                output.flushQuietly();
                 return false;
             }
             RequestHead h = parser.head();
@@ -329,7 +325,7 @@ final class Connection implements Runnable, Exchange {
             }
             return false;
         } catch (EndOfStream | ChannelIo.ClosedByServerException e) {
-            flushQuietly(); // earlier pipelined answers still go out (the peer may only have half-closed)
+            output.flushQuietly(); // earlier pipelined answers still go out (the peer may only have half-closed)
             return false;
         } catch (RuntimeException e) {
             System.err.println("weaseldb: handler failed: " + e);
@@ -343,11 +339,11 @@ final class Connection implements Runnable, Exchange {
         }
         input.consumeTo(bodyPos);
         if (closeAfter) {
-            flush();
+            output.flush();
             return false;
         }
         // Pipelining: answer every buffered request before one write, as long as the output stays small.
-        if (!input.hasUnconsumed() || out.size() >= FLUSH_THRESHOLD) flush();
+        if (!input.hasUnconsumed() || output.full()) output.flush();
         return true;
     }
 
@@ -363,7 +359,7 @@ final class Connection implements Runnable, Exchange {
     private void dispatch(RequestHead h) throws IOException, HttpException {
         Route r = server.router().route(h);
         route(server.routeMetrics(r));
-        if (!r.inline()) flush(); // the handler will park on its pipeline: do not hold earlier answers
+        if (!r.inline()) output.flush(); // the handler will park on its pipeline: do not hold earlier answers
         r.handler().handle(this);
     }
 
@@ -410,7 +406,7 @@ final class Connection implements Runnable, Exchange {
      * them only once that request completes, up to {@code request_timeout_sec} later.
      */
     private void flushHeldAnswers() throws IOException {
-        if (!out.isEmpty()) flush();
+        output.flush();
     }
 
     /**
@@ -481,9 +477,9 @@ final class Connection implements Runnable, Exchange {
         reservedKiB = server.bodyBudget().reserve(declared, requestDeadline);
         reservedAt = System.nanoTime();
         if (h.expectContinue() && h.versionMinor() == 1 && !continueSent) {
-            flush();
+            output.flush();
             out.write(CONTINUE);
-            flush();
+            output.flush();
             continueSent = true;
         }
         readBodyInto(sink);
@@ -505,13 +501,7 @@ final class Connection implements Runnable, Exchange {
         if (status == 400) closeAfter = true;
         boolean noBody = status == 204 || status == 304 || status < 200;
         ResponseHead.write(out, status, noBody ? null : contentType, noBody ? -1 : len, connectionToken(h), headers);
-        if (!noBody && h.method() != Method.HEAD && len > 0) {
-            if (len > COPY_LIMIT) {
-                writeDirect(b, off, len);
-            } else {
-                out.write(b, off, len);
-            }
-        }
+        if (!noBody && h.method() != Method.HEAD && len > 0) output.writeBody(b, off, len);
         metricsRoute().record(h.method().ordinal(), h.method().name(), status, System.nanoTime() - requestStart);
     }
 
@@ -563,7 +553,7 @@ final class Connection implements Runnable, Exchange {
         boolean head = h.method() == Method.HEAD;
         releaseRequestBudgets();
         input.restartEmpty();
-        flush();
+        output.flush();
         if (head) {
             // The head is the whole answer: the first body write ends the handler's stream loop.
             return new OutputStream() {
@@ -573,39 +563,7 @@ final class Connection implements Runnable, Exchange {
                 }
             };
         }
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                out.write((byte) b);
-                if (out.size() >= FLUSH_THRESHOLD) flush();
-            }
-
-            /**
-             * A large write goes out from the caller's array, which for a subscriber is the event's bytes shared by
-             * every stream: copied into this connection's buffer, a subscriber that stops reading would keep its
-             * own copy of each large event while it waits (1000 of them and one 930 KB event ran a 512 MiB heap
-             * out of memory in the soak audit).
-             */
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (len > COPY_LIMIT) {
-                    writeDirect(b, off, len);
-                    return;
-                }
-                out.write(b, off, len);
-                if (out.size() >= FLUSH_THRESHOLD) flush();
-            }
-
-            @Override
-            public void flush() throws IOException {
-                Connection.this.flush();
-            }
-
-            @Override
-            public void close() throws IOException {
-                Connection.this.flush();
-            }
-        };
+        return output.stream();
     }
 
     @Override
@@ -666,37 +624,6 @@ final class Connection implements Runnable, Exchange {
         this.attachment = attachment;
     }
 
-    // ------------------------------------------------------------------ output
-
-    /**
-     * Writes {@code b} itself rather than a copy, after what is buffered (so the order stays): a large body or event
-     * must not be held twice while we wait.
-     */
-    private void writeDirect(byte[] b, int off, int len) throws IOException {
-        flush();
-        io.writeFully(ByteBuffer.wrap(b, off, len), server.writeTimeoutNanos());
-    }
-
-    private void flush() throws IOException {
-        if (out.isEmpty()) return;
-        if (outView == null || outView.array() != out.array()) outView = ByteBuffer.wrap(out.array());
-        outView.limit(out.size()).position(0);
-        try {
-            io.writeFully(outView, server.writeTimeoutNanos());
-        } finally {
-            out.reset();
-        }
-    }
-
-    /** Best effort before closing: the client may be gone, which is no error of ours. */
-    private void flushQuietly() {
-        try {
-            flush();
-        } catch (IOException ignored) {
-            // nobody left to read it
-        }
-    }
-
     /** Gives this request's share of the body budget and its large-head permit back (once: a second call releases nothing). */
     private void releaseRequestBudgets() {
         server.bodyBudget().release(reservedKiB);
@@ -740,7 +667,7 @@ final class Connection implements Runnable, Exchange {
                 responded = true;
                 metricsRoute().record(Method.OTHER.ordinal(), "OTHER", e.status(), System.nanoTime() - requestStart);
             }
-            flush();
+            output.flush();
             lingerBeforeClose();
         } catch (IOException ignored) {
             // the client is gone; nothing more to say
