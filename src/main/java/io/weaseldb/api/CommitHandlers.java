@@ -87,7 +87,7 @@ public final class CommitHandlers {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while waiting for the commit pipeline", e);
                 }
-                ex.respond(ticket.status, JSON, ticket.body);
+                ex.respond(ticket.status, JSON, ticket.body, 0, ticket.bodyLength, Exchange.NO_HEADERS);
             }
             case FULL -> retryLater(ex, OVERLOADED);
             case STOPPED -> retryLater(ex, SHUTTING_DOWN);

@@ -66,9 +66,26 @@ public final class CommitPipeline {
         private CommitRequest request;
         private byte[] payload;
         private String statusId;
-        /** The answer, valid once {@link #await()} returned. */
+        /** The answer, valid once {@link #await()} returned: {@code body[0, bodyLength)}. */
         public int status;
         public byte[] body;
+        public int bodyLength;
+        /** This connection's committed answers are built here, reused from one commit to the next. */
+        private byte[] answer;
+        private final int[] answerLength = new int[1];
+
+        private void answer(int status, byte[] body) {
+            this.status = status;
+            this.body = body;
+            this.bodyLength = body.length;
+        }
+
+        private void answerCommitted(Outcome o) {
+            answer = CommitResponses.committed(o.version(), o.requestId(), o.leaderId(), answer, answerLength);
+            status = 200;
+            body = answer;
+            bodyLength = answerLength[0];
+        }
     }
 
     private enum Kind { COMMIT, STATUS }
@@ -370,8 +387,7 @@ public final class CommitPipeline {
             // later events still answered), with a 500 that claims nothing about the outcome.
             System.err.println("weaseldb: building a commit pipeline answer failed: " + ex);
             ex.printStackTrace();
-            r.status = 500;
-            r.body = ANSWER_FAILED;
+            r.answer(500, ANSWER_FAILED);
         } finally {
             // Drop references held by the slot so a reused ring does not pin request bodies.
             e.request = null;
@@ -385,24 +401,24 @@ public final class CommitPipeline {
         if (e.kind == Kind.STATUS ? e.status == null : e.outcome.kind() == null) {
             // The resolve stage threw (logged there): answer without claiming anything. If it had taken a version,
             // resolve() has already stopped the pipeline from committing (see there).
-            r.status = 500;
-            r.body = UNDECIDED;
+            r.answer(500, UNDECIDED);
         } else if (e.kind == Kind.STATUS) {
             RequestStatus s = e.status;
             if (e.banLost || (s.kind() == RequestStatus.Kind.COMMITTED && s.version() > durableVersion)) {
-                r.status = 503;
-                r.body = CommitResponses.statusUnavailable(e.statusId);
+                r.answer(503, CommitResponses.statusUnavailable(e.statusId));
             } else {
-                r.status = 200;
-                r.body = CommitResponses.status(e.statusId, s);
+                r.answer(200, CommitResponses.status(e.statusId, s));
             }
         } else {
             Outcome o = e.outcome;
             if (o.committed() && o.version() > durableVersion) {
                 unavailable(r, o.requestId()); // the log failed before this version became durable: never acknowledge it
             } else {
-                r.status = CommitResponses.status(o);
-                r.body = CommitResponses.body(o);
+                if (o.committed()) {
+                    r.answerCommitted(o);
+                } else {
+                    r.answer(CommitResponses.status(o), CommitResponses.body(o));
+                }
                 Counter c = notCommitted.get(o.kind());
                 if (c != null) c.increment();
             }
@@ -422,7 +438,6 @@ public final class CommitPipeline {
      * request id (a generated one included), which /v1/status answers definitively once a server runs again.
      */
     private static void unavailable(Ticket r, String requestId) {
-        r.status = 503;
-        r.body = CommitResponses.storageUnavailable(requestId);
+        r.answer(503, CommitResponses.storageUnavailable(requestId));
     }
 }

@@ -39,13 +39,22 @@ public final class CommitResponses {
 
     /** {@code {"status":"committed","version":N,"request_id":"…","leader_id":"…"}} */
     public static byte[] committed(long version, String requestId, String leaderId) {
-        // The hot answer: assembled directly, no generator per response, and no escaping pass for the plain
-        // ASCII ids that are nearly all of them (jackson escapes the rest).
+        return committed(version, requestId, leaderId, null, null);
+    }
+
+    /**
+     * The committed body written into {@code reuse} when it is large enough (else a new array), its length stored in
+     * {@code length[0]}: the hot answer, built per commit, need not allocate on a connection that keeps a buffer.
+     */
+    static byte[] committed(long version, String requestId, String leaderId, byte[] reuse, int[] length) {
+        // Assembled directly, no generator per response, and no escaping pass for the plain ASCII ids that are nearly
+        // all of them (jackson escapes the rest).
         byte[] id = isPlainAscii(requestId) ? null : JsonStringEncoder.getInstance().quoteAsUTF8(requestId);
         byte[] leader = isPlainAscii(leaderId) ? null : JsonStringEncoder.getInstance().quoteAsUTF8(leaderId);
         int digits = decimalDigits(version);
-        byte[] out = new byte[COMMITTED_1.length + digits + COMMITTED_2.length + (id == null ? requestId.length() : id.length)
-            + COMMITTED_3.length + (leader == null ? leaderId.length() : leader.length) + 2];
+        int size = COMMITTED_1.length + digits + COMMITTED_2.length + (id == null ? requestId.length() : id.length)
+            + COMMITTED_3.length + (leader == null ? leaderId.length() : leader.length) + 2;
+        byte[] out = reuse != null && reuse.length >= size ? reuse : new byte[size];
         int n = put(out, 0, COMMITTED_1);
         for (long v = version, i = n + digits - 1; i >= n; i--, v /= 10) out[(int) i] = (byte) ('0' + v % 10);
         n = put(out, n + digits, COMMITTED_2);
@@ -54,6 +63,7 @@ public final class CommitResponses {
         n = leader == null ? putAscii(out, n, leaderId) : put(out, n, leader);
         out[n++] = '"';
         out[n] = '}';
+        if (length != null) length[0] = size;
         return out;
     }
 

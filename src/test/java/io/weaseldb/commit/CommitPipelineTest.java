@@ -1,6 +1,7 @@
 package io.weaseldb.commit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -63,7 +65,7 @@ class CommitPipelineTest {
         CommitRequest r = request(id);
         assertEquals(PublishResult.PUBLISHED, p.submitCommit(t, r, OperationsCodec.encodeJson(r.operations())));
         assertTrue(t.await(10, TimeUnit.SECONDS), "answered");
-        return t.status + " " + new String(t.body, StandardCharsets.UTF_8);
+        return t.status + " " + new String(t.body, 0, t.bodyLength, StandardCharsets.UTF_8);
     }
 
     /**
@@ -85,8 +87,29 @@ class CommitPipelineTest {
             assertEquals(PublishResult.PUBLISHED, p.submitStatus(t, "request-id-number-0007"));
             assertTrue(t.await(10, TimeUnit.SECONDS));
             assertEquals("{\"request_id\":\"request-id-number-0007\",\"status\":\"committed\",\"version\":7}",
-                new String(t.body, StandardCharsets.UTF_8));
+                new String(t.body, 0, t.bodyLength, StandardCharsets.UTF_8));
             assertEquals(20, published.size());
+            assertTrue(p.stop(Duration.ofSeconds(10)));
+        }
+    }
+
+    /** A connection's ticket builds each committed answer in the same array: a shorter answer after a longer one is exact. */
+    @Test
+    void aTicketReusesItsAnswerBufferAndEachAnswerIsExact() throws Exception {
+        try (SegmentedFileLog log = SegmentedFileLog.open(dir, SegmentedFileLog.Options.defaults(), new SimpleMeterRegistry())) {
+            CommitPipeline p = start(log, 8, Layout.FUSED, 0);
+            CommitPipeline.Ticket t = new CommitPipeline.Ticket();
+            String longId = "a-rather-long-request-id-".repeat(4) + "1";
+            assertTrue(commit(p, t, longId).contains(longId));
+            byte[] first = t.body;
+            assertEquals("200 {\"status\":\"committed\",\"version\":2,\"request_id\":\"short-request-id-0002\",\"leader_id\":\"leader-1\"}",
+                commit(p, t, "short-request-id-0002"));
+            assertSame(first, t.body, "the same array, reused");
+            assertTrue(t.bodyLength < first.length);
+            // A retry of a committed id is answered the same way, from the same array.
+            assertEquals("200 {\"status\":\"committed\",\"version\":1,\"request_id\":\"" + longId + "\",\"leader_id\":\"leader-1\"}",
+                commit(p, t, longId));
+            assertSame(first, t.body);
             assertTrue(p.stop(Duration.ofSeconds(10)));
         }
     }
@@ -198,7 +221,7 @@ class CommitPipelineTest {
             assertTrue(commit(p, t, "before-the-failure-0001").startsWith("200 "));
             assertEquals(PublishResult.PUBLISHED, p.submitStatus(t, "never-committed-id-0002"));
             assertTrue(t.await(10, TimeUnit.SECONDS));
-            String answer = t.status + " " + new String(t.body, StandardCharsets.UTF_8);
+            String answer = t.status + " " + new String(t.body, 0, t.bodyLength, StandardCharsets.UTF_8);
             assertTrue(answer.startsWith("503 ") && answer.contains("\"error\":\"storage_unavailable\"")
                 && answer.contains("\"request_id\":\"never-committed-id-0002\""), answer);
             assertFalse(answer.contains("commit was durable"), "worded for a status query: " + answer);
