@@ -71,8 +71,8 @@ public final class CommitPipeline {
         public byte[] body;
         public int bodyLength;
         /** This connection's committed answers are built here, reused from one commit to the next. */
-        private byte[] answer;
-        private final int[] answerLength = new int[1];
+        private byte[] committedAnswer;
+        private final int[] committedLength = new int[1];
 
         private void answer(int status, byte[] body) {
             this.status = status;
@@ -81,10 +81,10 @@ public final class CommitPipeline {
         }
 
         private void answerCommitted(Outcome o) {
-            answer = CommitResponses.committed(o.version(), o.requestId(), o.leaderId(), answer, answerLength);
+            committedAnswer = CommitResponses.committed(o.version(), o.requestId(), o.leaderId(), committedAnswer, committedLength);
             status = 200;
-            body = answer;
-            bodyLength = answerLength[0];
+            body = committedAnswer;
+            bodyLength = committedLength[0];
         }
     }
 
