@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.OptionalLong;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -203,10 +202,7 @@ public final class SegmentedFileLog implements CommitLog {
         Directories.createDurably(logDir, true);
         SegmentSpare.deleteLeftover(logDir);
         LogRecovery.Recovered recovered = LogRecovery.recover(logDir, opts.maxRecordBytes(), opts.indexInterval());
-        OptionalLong floor = VersionMark.OLDEST.read(logDir);
-        if (floor.isPresent()) refuseMissingSegments(logDir, floor.getAsLong(), recovered);
-        OptionalLong newestRolled = VersionMark.NEWEST_SEGMENT.read(logDir);
-        if (newestRolled.isPresent()) refuseMissingNewestSegments(logDir, newestRolled.getAsLong(), recovered);
+        VersionMarks marks = VersionMarks.check(logDir, recovered);
         Segment[] initial;
         FileChannel channel;
         long size;
@@ -234,12 +230,7 @@ public final class SegmentedFileLog implements CommitLog {
             records = recovered.activeRecords();
             last = recovered.lastVersion();
         }
-        // After the first segment exists: a floor without segments always means they were deleted.
-        if (floor.isEmpty()) VersionMark.OLDEST.write(logDir, initial[0].firstVersion, opts.fsync());
-        long newest = initial[initial.length - 1].firstVersion;
-        // Also raised here: a roll that crashed (or found the disk full) between making its segment durable and
-        // raising the mark.
-        if (newestRolled.isEmpty() || newestRolled.getAsLong() < newest) raiseNewestMarkAtOpen(logDir, newestRolled, newest, opts.fsync());
+        marks.update(initial[0].firstVersion, initial[initial.length - 1].firstVersion, opts.fsync());
         if (SegmentSpare.applies(opts.fsync(), opts.segmentBytes())) SegmentSpare.preallocateActive(channel, opts.segmentBytes(), size, logDir);
         LOG.log(Level.INFO, () -> "commit log " + logDir + ": " + initial.length + " segment(s), oldest version "
                 + initial[0].firstVersion + ", last version " + last);
@@ -432,55 +423,6 @@ public final class SegmentedFileLog implements CommitLog {
         if (problem != null) {
             throw new IOException(segment.path + " is not the spare segment file the roll renamed to it (" + problem
                 + "): refusing to append where no file name leads");
-        }
-    }
-
-    /**
-     * A mark behind the newest segment only checks less (the segments from it on), so failing to raise it must not
-     * keep the log from opening: a disk that filled up at a roll left exactly this state, and the server must start
-     * on it to answer status queries and let retention free room. The next roll raises it. A missing mark is
-     * written, as it is the only check there is.
-     */
-    private static void raiseNewestMarkAtOpen(Path logDir, OptionalLong newestRolled, long newest, boolean fsync) throws IOException {
-        try {
-            VersionMark.NEWEST_SEGMENT.write(logDir, newest, fsync);
-        } catch (IOException e) {
-            if (newestRolled.isEmpty()) throw e;
-            LOG.log(Level.WARNING, "commit log " + logDir + ": cannot raise " + VersionMark.NEWEST_SEGMENT.fileName() + " from "
-                + newestRolled.getAsLong() + " to " + newest + " (" + e + "); starting with the old mark, raised at the next roll");
-        }
-    }
-
-    /**
-     * Retention deletes only segments below the floor: segments missing at or above it (the whole log, or the
-     * oldest ones) were lost some other way, with acknowledged commits in them.
-     */
-    private static void refuseMissingSegments(Path logDir, long floor, LogRecovery.Recovered recovered) throws CorruptLogException {
-        String why = " are missing: retention only ever truncated the log below version " + floor
-            + " (" + logDir.resolve(VersionMark.OLDEST.fileName()) + ")";
-        if (recovered == null) {
-            throw new CorruptLogException(logDir, 0, "segments holding versions " + floor + ".." + why);
-        }
-        Segment oldest = recovered.segments().get(0);
-        if (oldest.firstVersion > floor) {
-            throw new CorruptLogException(oldest.path, 0, "segments holding versions " + floor + ".." + (oldest.firstVersion - 1) + why);
-        }
-    }
-
-    /**
-     * The log never deletes its newest segment: one that starts below the newest a roll made durable means the
-     * newest segments were lost some other way (an operator, a partial restore), and with them acknowledged commits
-     * whose versions would be handed out again.
-     */
-    private static void refuseMissingNewestSegments(Path logDir, long newestRolled, LogRecovery.Recovered recovered)
-            throws CorruptLogException {
-        long newest = recovered == null ? 0 : recovered.segments().get(recovered.segments().size() - 1).firstVersion;
-        if (newest < newestRolled) {
-            Path mark = logDir.resolve(VersionMark.NEWEST_SEGMENT.fileName());
-            throw new CorruptLogException(logDir.resolve(LogFormat.fileName(newestRolled)), 0, "missing: the log had rolled to a"
-                + " segment starting at version " + newestRolled + " (" + mark + "), so the versions from there on may have"
-                + " been acknowledged and would be handed out again. Restore the segment; to start without it anyway"
-                + " (losing what it held), delete " + mark);
         }
     }
 
