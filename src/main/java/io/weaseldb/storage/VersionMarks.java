@@ -11,19 +11,9 @@ import java.util.OptionalLong;
  * exist. While the log runs, retention raises {@link VersionMark#OLDEST} and a roll raises
  * {@link VersionMark#NEWEST_SEGMENT} ({@link SegmentedFileLog}).
  */
-final class VersionMarks {
+record VersionMarks(Path logDir, OptionalLong floor, OptionalLong newestRolled) {
     /** Under the log's own name: these are the log's messages to operators. */
     private static final System.Logger LOG = System.getLogger(SegmentedFileLog.class.getName());
-
-    private final Path logDir;
-    private final OptionalLong floor;
-    private final OptionalLong newestRolled;
-
-    private VersionMarks(Path logDir, OptionalLong floor, OptionalLong newestRolled) {
-        this.logDir = logDir;
-        this.floor = floor;
-        this.newestRolled = newestRolled;
-    }
 
     /** Reads both marks and refuses the log when its segments ({@code recovered}, null when there are none) fall short of them. */
     static VersionMarks check(Path logDir, LogRecovery.Recovered recovered) throws IOException {
