@@ -200,11 +200,11 @@ final class LogRecovery {
         long later = findValidRecord(ch, searchFrom, size, expected, maxRecordBytes);
         if (later < 0) return null;
         long zerosFrom = lostWrite(ch, bad, later, maxRecordBytes);
-        long laterVersion = zerosFrom < 0 ? -1 : versionAt(ch, later, size, maxRecordBytes);
-        if (zerosFrom < 0 || laterVersion < expected) {
-            throw new CorruptLogException(file, bad, problem + "; a valid record follows at offset " + later);
+        if (zerosFrom >= 0) {
+            long laterVersion = versionAt(ch, later, size, maxRecordBytes);
+            if (laterVersion >= expected) return new LostWrite(zerosFrom, later, laterVersion);
         }
-        return new LostWrite(zerosFrom, later, laterVersion);
+        throw new CorruptLogException(file, bad, problem + "; a valid record follows at offset " + later);
     }
 
     /** The unit a disk writes whole, or not at all, at a power failure. */
