@@ -1,5 +1,7 @@
 package io.weaseldb.http;
 
+import java.io.IOException;
+
 /**
  * The router's own answers, for requests no registered route takes: 404 for an unknown path, 405 with {@code Allow}
  * for a known path and another method, what a resource or the server allows for OPTIONS (RFC 9110 §9.3.7), and 501
@@ -43,8 +45,7 @@ final class Unmatched {
         return new Route(NAME, Method.OTHER, null, handler);
     }
 
-    private static void error(Exchange ex, int status, String code, String message, String... headers)
-            throws java.io.IOException {
+    private static void error(Exchange ex, int status, String code, String message, String... headers) throws IOException {
         byte[] b = ErrorBody.json(code, message);
         ex.respond(status, JSON, b, 0, b.length, headers);
     }
