@@ -141,9 +141,7 @@ check_versions() {
 : > "$OUT.log"
 
 for rep in $(seq 1 "$REPS"); do
-  order=("${SYSTEMS[@]}")
-  if (( rep % 2 == 0 )); then for ((i = ${#SYSTEMS[@]} - 1, j = 0; i >= 0; i--, j++)); do order[j]=${SYSTEMS[i]}; done; fi
-  for sys in "${order[@]}"; do
+  for sys in $(rep_order "$rep" "${SYSTEMS[@]}"); do
     case $sys in
       weaseldb-fsync|weaseldb-nosync)
         [[ $sys == weaseldb-fsync ]] && start_weaseldb true || start_weaseldb false

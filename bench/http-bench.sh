@@ -33,36 +33,12 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 2; }
 
 # Peers: build a copy of the read-only harness once.
-PEERS_JAR=$TMP/peers/target/peers.jar
-need_peers=0
-for s in "${SERVERS[@]}"; do case $s in netty|helidon|jetty|jdk) need_peers=1;; esac; done
-if [[ $need_peers == 1 ]]; then
-  cp -r "$PEERS_DIR" "$TMP/peers" && chmod -R u+w "$TMP/peers"
-  (cd "$TMP" && mvn -q -f peers/pom.xml package) || { echo "peer build failed" >&2; exit 2; }
-fi
+for s in "${SERVERS[@]}"; do case $s in netty|helidon|jetty|jdk) build_peers; break;; esac; done
 [[ -f $ROOT/target/weaseldb.jar ]] || (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
 
 SPID=
 start_server() {
-  local s=$1
-  case $s in
-    weaseldb)
-      start_weaseldb false
-      return 0 ;;
-    nginx)
-      sed "s/8080/$PORT/" "$PEERS_DIR/nginx.conf" > "$TMP/nginx.conf"
-      mkdir -p "$TMP/nginx"
-      nginx -c "$TMP/nginx.conf" -p "$TMP/nginx/" > "$TMP/server.log" 2>&1 &
-      SPID=$! ;;
-    *)
-      "$JAVA" -Xmx1g -jar "$PEERS_JAR" "$s" "$PORT" > "$TMP/server.log" 2>&1 &
-      SPID=$! ;;
-  esac
-  for _ in $(seq 1 200); do
-    curl -sf "http://127.0.0.1:$PORT/ok" >/dev/null 2>&1 && return 0
-    sleep 0.05
-  done
-  echo "$s did not start:" >&2; cat "$TMP/server.log" >&2; exit 1
+  if [[ $1 == weaseldb ]]; then start_weaseldb false; else start_peer "$1"; fi
 }
 cpu_ticks() { # utime+stime of the server and its children (nginx workers)
   local total=0 p
@@ -93,9 +69,7 @@ run_wrk() { # conns script -> prints "rps p99_ms cpu_us_per_req client_cpu_us_pe
 
 echo "# $(date -u) $(nproc) cores; reps=$REPS secs=$SECS; server rps p99_ms cpu_us_per_req client_cpu_us_per_req" | tee "$OUT"
 for rep in $(seq 1 "$REPS"); do
-  order=("${SERVERS[@]}")
-  if (( rep % 2 == 0 )); then for ((i=${#SERVERS[@]}-1, j=0; i>=0; i--, j++)); do order[j]=${SERVERS[i]}; done; fi
-  for s in "${order[@]}"; do
+  for s in $(rep_order "$rep" "${SERVERS[@]}"); do
     start_server "$s"
     for c in $CONNS; do echo "$rep $s GET/ok $c $(run_wrk "$c" "")" | tee -a "$OUT"; done
     echo "$rep $s GET/ok-pipe16 64 $(run_wrk 64 "$PEERS_DIR/pipeline.lua")" | tee -a "$OUT"

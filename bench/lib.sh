@@ -58,3 +58,36 @@ latest_version() { curl -s "http://127.0.0.1:$PORT/v1/version" | sed -n 's/.*"ve
 # wrk's trailing arguments for bench/commit.lua at CONNS connections: "-- VERSION CONNS", read just before
 # the run (commit.lua derives its read versions from them).
 commit_lua_args() { echo "-- $(latest_version) $1"; }
+
+# Builds the peers of ../shared/peers (read-only) from a copy in $TMP, once; sets PEERS_JAR. Uses PEERS_DIR, TMP.
+build_peers() {
+  PEERS_JAR=$TMP/peers/target/peers.jar
+  [[ -f $PEERS_JAR ]] && return 0
+  cp -r "$PEERS_DIR" "$TMP/peers" && chmod -R u+w "$TMP/peers"
+  (cd "$TMP" && mvn -q -f peers/pom.xml package) || { echo "peer build failed" >&2; exit 2; }
+}
+
+# Starts a peer on $PORT: nginx with ../shared/peers/nginx.conf, or netty|helidon|jetty|jdk from PEERS_JAR
+# (build_peers first); sets SPID and waits until GET /ok answers. Uses JAVA, PEERS_DIR, PEERS_JAR, PORT, TMP.
+start_peer() { # name
+  if [[ $1 == nginx ]]; then
+    sed "s/8080/$PORT/" "$PEERS_DIR/nginx.conf" > "$TMP/nginx.conf"
+    mkdir -p "$TMP/nginx"
+    nginx -c "$TMP/nginx.conf" -p "$TMP/nginx/" > "$TMP/server.log" 2>&1 &
+  else
+    "$JAVA" -Xmx1g -jar "$PEERS_JAR" "$1" "$PORT" > "$TMP/server.log" 2>&1 &
+  fi
+  SPID=$!
+  for _ in $(seq 1 200); do
+    curl -sf "http://127.0.0.1:$PORT/ok" >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  echo "$1 did not start:" >&2; cat "$TMP/server.log" >&2; exit 1
+}
+
+# Prints its arguments after the first, one per line: as given when the repetition number (the first) is
+# odd, reversed when it is even, so that no system always runs first on a host whose speed drifts.
+rep_order() { # rep items...
+  local rep=$1; shift
+  if (( rep % 2 == 0 )); then printf '%s\n' "$@" | tac; else printf '%s\n' "$@"; fi
+}
