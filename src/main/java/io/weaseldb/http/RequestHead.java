@@ -23,7 +23,10 @@ public final class RequestHead {
     byte methodOrdinal = (byte) Method.OTHER.ordinal();
     int methodStart, methodEnd;
     int targetStart, targetEnd;
-    /** Path part of the target: origin-form path, or the path of an absolute-form target ("/" when empty). */
+    /**
+     * Path part of the target: origin-form path, or the path of an absolute-form target ("/" when empty), with its
+     * escapes normalized (an escaped unreserved character decoded, other escapes in uppercase hex).
+     */
     int pathStart, pathEnd;
     /** Query after '?', without the '?'; queryStart == -1 when there is none. */
     int queryStart = -1, queryEnd = -1;
@@ -80,6 +83,10 @@ public final class RequestHead {
     public int pathStart() { return pathStart; }
     public int pathEnd() { return pathEnd; }
     public String path() { return ascii(pathStart, pathEnd); }
+    /**
+     * The request target as received, except for its path when that had escapes: the parser normalized them in
+     * place ({@link #path()} is the normalized path), which leaves the target's bytes after the path stale.
+     */
     public String target() { return ascii(targetStart, targetEnd); }
     /** Raw query string (without '?'), or null. */
     public String query() { return queryStart < 0 ? null : ascii(queryStart, queryEnd); }

@@ -369,8 +369,47 @@ public final class RequestParser {
             }
         }
         checkEscapes(buf, h.pathStart, h.pathEnd, -1);
+        h.pathEnd = normalizeEscapes(buf, h.pathStart, h.pathEnd);
         if (queryMark >= 0) checkEscapes(buf, queryMark + 1, e, queryMark + 1);
     }
+
+    /**
+     * Normalizes a checked path's escapes in place (RFC 3986 §6.2.2.1-2), so that equivalent paths route alike:
+     * an escaped unreserved character is decoded ({@code /%6Fk} is {@code /ok}) and the other escapes keep their
+     * meaning with uppercase hex digits ({@code %2f} stays an escaped '/', as {@code %2F}). Returns the path's new
+     * end; the bytes after it, up to the old end, are stale. A path without escapes is only scanned.
+     */
+    private static int normalizeEscapes(byte[] buf, int s, int e) {
+        int r = s;
+        while (r < e && buf[r] != '%') r++;
+        int w = r;
+        while (r < e) {
+            byte b = buf[r];
+            if (b != '%') {
+                buf[w++] = b;
+                r++;
+                continue;
+            }
+            int v = Percent.hex(buf[r + 1]) << 4 | Percent.hex(buf[r + 2]);
+            if (isUnreserved(v)) {
+                buf[w++] = (byte) v;
+            } else {
+                buf[w++] = '%';
+                buf[w++] = HEX_UPPER[v >> 4];
+                buf[w++] = HEX_UPPER[v & 0xF];
+            }
+            r += 3;
+        }
+        return w;
+    }
+
+    /** RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~". */
+    private static boolean isUnreserved(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            || c == '-' || c == '.' || c == '_' || c == '~';
+    }
+
+    private static final byte[] HEX_UPPER = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * Every '%' in [s, e) starts an escape (RFC 3986 pct-encoded), else 400. In a query ({@code query} ≥ 0, where

@@ -160,6 +160,28 @@ class RequestParserTest {
         }
 
         @Test
+        void escapedUnreservedCharactersInThePathAreDecodedAndOtherEscapesUppercased() throws HttpException {
+            assertEquals("/ok", feed(lines("GET /%6Fk HTTP/1.1", "Host: a", "", "")).only().path());
+            Req mixed = feed(lines("GET /v1/%72etention/%7e%41%2d%2e%5F/a%2fb%20c?x=%41 HTTP/1.1", "Host: a", "", "")).only();
+            assertEquals("/v1/retention/~A-._/a%2Fb%20c", mixed.path());
+            assertEquals("x=%41", mixed.query());
+            assertEquals("/ok", feed(lines("GET http://h/%6F%6b?q HTTP/1.1", "Host: h", "", "")).only().path());
+            // The router compares the normalized bytes.
+            RequestParser p = new RequestParser(HttpLimits.DEFAULT);
+            p.reset();
+            byte[] b = "GET /%6fk HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            assertEquals(b.length, p.parseHead(b, 0, b.length));
+            assertTrue(p.head().pathEquals("/ok".getBytes(StandardCharsets.US_ASCII)));
+        }
+
+        @Test
+        void anEscapedPercentStaysEscaped() {
+            // so normalizing is idempotent: "%2541" never becomes "%41", then "A"
+            assertEquals("/%2541", feed(lines("GET /%2541 HTTP/1.1", "Host: a", "", "")).only().path());
+            assertEquals("/%25%2F", feed(lines("GET /%25%2f HTTP/1.1", "Host: a", "", "")).only().path());
+        }
+
+        @Test
         void absoluteFormWithEmptyPathHasPathSlash() {
             Req r = feed(lines("GET http://example.com HTTP/1.1", "Host: example.com", "", "")).only();
             assertEquals("/", r.path());

@@ -262,6 +262,18 @@ class CoreHttpTest {
     }
 
     @Test
+    void aPathWithEscapedUnreservedCharactersRoutesAsItsDecodedForm() throws Exception {
+        try (RawClient c = new RawClient(srv.port)) {
+            assertEquals("OK", c.send(get("/%6Fk")).read().bodyText());
+            assertEquals("OK", c.send(get("/%6f%6B?x=%41")).read().bodyText());
+            // A reserved character stays escaped: %2F is not a '/'.
+            RawClient.Response r = c.send(get("/v1%2fversion")).read();
+            assertEquals(404, r.status());
+            assertTrue(r.bodyText().contains("/v1%2Fversion"), r.bodyText());
+        }
+    }
+
+    @Test
     void malformedRequestGets400AndClose() throws Exception {
         try (RawClient c = new RawClient(srv.port)) {
             RawClient.Response r = c.send("GET /ok HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n" + get("/ok")).read();
