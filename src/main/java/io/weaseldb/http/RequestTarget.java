@@ -58,18 +58,18 @@ final class RequestTarget {
                 h.pathEnd = authority;
             }
         }
-        checkEscapes(buf, h.pathStart, h.pathEnd, -1, lineStart);
-        h.pathEnd = normalizeEscapes(buf, h.pathStart, h.pathEnd);
-        if (queryMark >= 0) checkEscapes(buf, queryMark + 1, e, queryMark + 1, lineStart);
+        h.pathEnd = normalizeEscapes(buf, h.pathStart, h.pathEnd, lineStart);
+        if (queryMark >= 0) checkQueryEscapes(buf, queryMark + 1, e);
     }
 
     /**
-     * Normalizes a checked path's escapes in place (RFC 3986 §6.2.2.1-2), so that equivalent paths route alike:
-     * an escaped unreserved character is decoded ({@code /%6Fk} is {@code /ok}) and the other escapes keep their
-     * meaning with uppercase hex digits ({@code %2f} stays an escaped '/', as {@code %2F}). Returns the path's new
-     * end; the bytes after it, up to the old end, are stale. A path without escapes is only scanned.
+     * Checks the path's escapes (every '%' starts one, RFC 3986 pct-encoded, else 400) and normalizes them in place
+     * (RFC 3986 §6.2.2.1-2), so that equivalent paths route alike: an escaped unreserved character is decoded
+     * ({@code /%6Fk} is {@code /ok}) and the other escapes keep their meaning with uppercase hex digits ({@code %2f}
+     * stays an escaped '/', as {@code %2F}). Returns the path's new end; the bytes after it, up to the old end, are
+     * stale. A path without escapes is only scanned. {@code lineStart}: for the offset an error names.
      */
-    private static int normalizeEscapes(byte[] buf, int s, int e) {
+    private static int normalizeEscapes(byte[] buf, int s, int e, int lineStart) throws HttpException {
         int r = s;
         while (r < e && buf[r] != '%') r++;
         int w = r;
@@ -79,6 +79,10 @@ final class RequestTarget {
                 buf[w++] = b;
                 r++;
                 continue;
+            }
+            if (!Percent.isEscape(buf, r, e)) {
+                throw HttpException.badRequest("invalid percent-encoding in the request path at offset " + (r - lineStart)
+                    + " (a '%' must be followed by two hex digits)");
             }
             int v = Percent.hex(buf[r + 1]) << 4 | Percent.hex(buf[r + 2]);
             if (isUnreserved(v)) {
@@ -102,18 +106,14 @@ final class RequestTarget {
     private static final byte[] HEX_UPPER = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
 
     /**
-     * Every '%' in [s, e) starts an escape (RFC 3986 pct-encoded), else 400. In a query ({@code query} ≥ 0, where
-     * it starts) the error names the parameter, as a handler reading it would.
+     * Every '%' in the query {@code [s, e)} starts an escape (RFC 3986 pct-encoded), else 400 naming the parameter,
+     * as a handler reading it would. The query is checked only: parameters are decoded when read.
      */
-    private static void checkEscapes(byte[] buf, int s, int e, int query, int lineStart) throws HttpException {
+    private static void checkQueryEscapes(byte[] buf, int s, int e) throws HttpException {
         for (int i = s; i < e; i++) {
             if (buf[i] != '%' || Percent.isEscape(buf, i, e)) continue;
-            if (query < 0) {
-                throw HttpException.badRequest("invalid percent-encoding in the request path at offset " + (i - lineStart)
-                    + " (a '%' must be followed by two hex digits)");
-            }
             int start = i;
-            while (start > query && buf[start - 1] != '&') start--;
+            while (start > s && buf[start - 1] != '&') start--;
             int end = start;
             while (end < e && buf[end] != '=' && buf[end] != '&') end++;
             String name = new String(buf, start, Math.min(end, start + 64) - start, StandardCharsets.ISO_8859_1);

@@ -13,6 +13,8 @@ import java.util.StringJoiner;
  * router's own answers ({@link Unmatched}): every request has a route. Built at startup, read-only afterwards.
  */
 public final class Router {
+    private static final byte[] ASTERISK = {'*'};
+
     private static final class Entry {
         final byte[] path;
         final boolean prefix;
@@ -104,7 +106,7 @@ public final class Router {
             Entry e = prefixes.get(i);
             if (head.pathStartsWith(e.path)) return pick(e, m);
         }
-        if (m == Method.OPTIONS && "*".equals(head.target())) return Unmatched.SERVER_OPTIONS;
+        if (m == Method.OPTIONS && head.pathEquals(ASTERISK)) return Unmatched.SERVER_OPTIONS; // only "*" is that path
         if (m == Method.CONNECT) return Unmatched.CONNECT;
         return Unmatched.NOT_FOUND;
     }
