@@ -33,7 +33,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 2; }
 
 # Peers: build a copy of the read-only harness once.
-for s in "${SERVERS[@]}"; do case $s in netty|helidon|jetty|jdk) build_peers; break;; esac; done
+build_peers "${SERVERS[@]}"
 [[ -f $ROOT/target/weaseldb.jar ]] || (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
 
 SPID=

@@ -42,7 +42,7 @@ OUT=${OUT:-$HERE/results/kernel-split-$(date -u +%Y%m%dT%H%M%SZ).txt}
 TMP=$(mktemp -d -t weasel-ksplit.XXXXXX)
 trap 'stop_server; rm -rf "$TMP"' EXIT
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-for s in "${SERVERS[@]}"; do case $s in netty|helidon|jetty|jdk) build_peers; break;; esac; done
+build_peers "${SERVERS[@]}"
 [[ -f $ROOT/target/weaseldb.jar ]] || (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
 
 SPID=

@@ -59,10 +59,14 @@ latest_version() { curl -s "http://127.0.0.1:$PORT/v1/version" | sed -n 's/.*"ve
 # the run (commit.lua derives its read versions from them).
 commit_lua_args() { echo "-- $(latest_version) $1"; }
 
-# Builds the peers of ../shared/peers (read-only) from a copy in $TMP, once; sets PEERS_JAR. Uses PEERS_DIR, TMP.
-build_peers() {
+# Builds the peers of ../shared/peers (read-only) from a copy in $TMP, once, if any of the given servers is one of
+# its Java peers (netty, helidon, jetty, jdk); sets PEERS_JAR. Uses PEERS_DIR, TMP.
+build_peers() { # servers...
   PEERS_JAR=$TMP/peers/target/peers.jar
   [[ -f $PEERS_JAR ]] && return 0
+  local s java_peer=0
+  for s in "$@"; do case $s in netty|helidon|jetty|jdk) java_peer=1;; esac; done
+  (( java_peer )) || return 0
   cp -r "$PEERS_DIR" "$TMP/peers" && chmod -R u+w "$TMP/peers"
   (cd "$TMP" && mvn -q -f peers/pom.xml package) || { echo "peer build failed" >&2; exit 2; }
 }
